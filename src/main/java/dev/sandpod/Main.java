@@ -1,0 +1,6 @@
+package dev.sandpod;
+
+public final class Main {
+    public static void main(String[] args) {
+    }
+}

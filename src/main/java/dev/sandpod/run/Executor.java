@@ -1,0 +1,21 @@
+package dev.sandpod.run;
+
+/**
+ * Runs one request in a fresh, single-use sandbox. Implementations know nothing of HTTP.
+ *
+ * <p>{@link #run} always returns within the run's limits plus the backend's own margins: a sandbox
+ * failure becomes an {@link Status#INTERNAL_ERROR} result, and only a refusal to start the run at all
+ * (no capacity, backend unreachable) is thrown as {@link BackendUnavailableException}.
+ */
+public interface Executor extends AutoCloseable {
+    RunResult run(RunRequest request, RunId id) throws InterruptedException;
+
+    /** The backend's name as reported in results: {@code local} or {@code kubernetes}. */
+    String name();
+
+    /** Why the backend cannot create sandboxes right now, or null when it can. */
+    String unreadyReason();
+
+    @Override
+    void close();
+}
