@@ -82,9 +82,7 @@ class Job:
         self.limits = {key: positive(limits.get(key), "limits." + key) for key in LIMIT_KEYS}
         self.memory_mb = limits.get("memoryMb")
         tests = [] if job.get("tests") is None else expect(job["tests"], list, "tests")
-        self.tests = [(expect(t.get("input", ""), str, "tests[].input"),
-                       expect(t.get("expectedOutput"), str, "tests[].expectedOutput"))
-                      for t in (expect(t, dict, "tests[]") for t in tests)]
+        self.tests = [decode_test(expect(test, dict, "tests[]")) for test in tests]
 
 
 def expect(value, kind, what):
@@ -101,6 +99,11 @@ def positive(value, what):
 
 def utf8(text):
     return text.encode("utf-8", "surrogatepass")  # a lone surrogate reaches the program as sent, not as a crash
+
+
+def decode_test(test):
+    return expect(test.get("input", ""), str, "tests[].input"), expect(test.get("expectedOutput"), str,
+                                                                       "tests[].expectedOutput")
 
 
 def decode_file(entry):
@@ -297,22 +300,9 @@ def exec_program(argv, env, options, limits, pipes, fail_w):
         signal.set_wakeup_fd(-1)
         for sig in CHILD_DEFAULT_SIGNALS:  # ignored dispositions would survive execve
             signal.signal(sig, signal.SIG_DFL)
-        cpu_s, file_bytes = cpu_seconds(limits), limits["fileBytes"]
-        rlimits = [(resource.RLIMIT_CPU, cpu_s, cpu_s + 1), (resource.RLIMIT_FSIZE, file_bytes, file_bytes),
-                   (resource.RLIMIT_NOFILE, OPEN_FILES, OPEN_FILES), (resource.RLIMIT_CORE, 0, 0)]
-        if options.nproc:
-            rlimits.append((resource.RLIMIT_NPROC, limits["maxProcs"], limits["maxProcs"]))
-        for which, soft, hard in rlimits:
-            ceiling = resource.getrlimit(which)[1]
-            if ceiling != resource.RLIM_INFINITY:
-                hard = min(hard, ceiling)
-            resource.setrlimit(which, (min(soft, hard), hard))
+        apply_rlimits(limits, options.nproc)
         set_dumpable(True)  # else /proc/self/oom_score_adj belongs to root; every other fd is closed by now
-        try:
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("1000")  # the OOM killer picks the program, not the runner
-        except OSError:
-            pass
+        volunteer_for_oom_kill()
         os.chdir(options.workdir)
         os.execve(argv[0], argv, env)
     except BaseException as e:
@@ -322,6 +312,28 @@ def exec_program(argv, env, options, limits, pipes, fail_w):
             pass
     finally:
         os._exit(127)
+
+
+def apply_rlimits(limits, nproc):
+    cpu_s, file_bytes = cpu_seconds(limits), limits["fileBytes"]
+    wanted = [(resource.RLIMIT_CPU, cpu_s, cpu_s + 1), (resource.RLIMIT_FSIZE, file_bytes, file_bytes),
+              (resource.RLIMIT_NOFILE, OPEN_FILES, OPEN_FILES), (resource.RLIMIT_CORE, 0, 0)]
+    if nproc:
+        wanted.append((resource.RLIMIT_NPROC, limits["maxProcs"], limits["maxProcs"]))
+    for which, soft, hard in wanted:
+        ceiling = resource.getrlimit(which)[1]  # never above what the sandbox already allows: that would fail
+        if ceiling != resource.RLIM_INFINITY:
+            hard = min(hard, ceiling)
+        resource.setrlimit(which, (min(soft, hard), hard))
+
+
+def volunteer_for_oom_kill():
+    """Best effort: with the highest score the program, not the runner, dies when the sandbox runs out of memory."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
 
 
 class Capture:
@@ -412,7 +424,8 @@ def supervise(pid, stdin, readers, data, capture, deadline, wake_r):
     if exited is None:
         kill_group(pid)
         exited = os.wait4(pid, 0)[1:]
-    return (cause,) + exited
+    status, usage = exited
+    return cause, status, usage
 
 
 def feed(fd, pending):
@@ -458,7 +471,7 @@ def kill_everything_else():
     Never called otherwise: kill(-1) outside a pid namespace would reach every process of the uid."""
     try:
         os.kill(-1, signal.SIGKILL)
-    except ProcessLookupError:  # nobody left to signal; zombies may still wait to be reaped
+    except OSError:  # nobody left to signal; zombies may still wait to be reaped
         pass
     while True:  # orphans are reparented to us before their parent dies, so ECHILD means none is left
         try:
@@ -497,10 +510,11 @@ def oom_kills(path):
 def run_once(job, data, options, wake_r):
     limits = job.limits
     oom_before, cpu_before = oom_kills(options.oom_events), children_cpu_ms()
-    started = time.monotonic()
+    started = time.monotonic()  # the wall limit counts from just before the fork
+    deadline = started + limits["timeMs"] / 1000
     pid, stdin, stdout, stderr = spawn(job, options)
     readers, capture = {stdout: "stdout", stderr: "stderr"}, Capture(limits["outputBytes"])
-    cause, status, usage = supervise(pid, stdin, readers, data, capture, started + limits["timeMs"] / 1000, wake_r)
+    cause, wait_status, usage = supervise(pid, stdin, readers, data, capture, deadline, wake_r)
     elapsed_ms = int((time.monotonic() - started) * 1000)
     kill_group(pid)  # background processes that stayed in the program's group
     if os.getpid() == 1:
@@ -508,14 +522,14 @@ def run_once(job, data, options, wake_r):
     drain(readers, capture)
     capture.finish()
     oom_after = oom_kills(options.oom_events)
-    code = os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(wait_status)
     oom_killed = oom_before is not None and oom_after is not None and oom_after > oom_before
-    state = classify(cause or (capture.overflow and "output"), code, usage, capture, job, oom_killed)
-    return {"status": state[0], "exitCode": code if code >= 0 else None,
+    status, detail = classify(cause or (capture.overflow and "output"), code, usage, capture, job, oom_killed)
+    return {"status": status, "exitCode": code if code >= 0 else None,
             "signal": signal_name(-code) if code < 0 else None,
             "stdout": capture.text("stdout"), "stderr": capture.text("stderr"), "output": "".join(capture.output),
             "truncated": bool(capture.overflow), "timeMs": elapsed_ms,
-            "cpuMs": children_cpu_ms() - cpu_before, "memoryKb": usage.ru_maxrss, "detail": state[1]}
+            "cpuMs": children_cpu_ms() - cpu_before, "memoryKb": usage.ru_maxrss, "detail": detail}
 
 
 def classify(cause, code, usage, capture, job, oom_killed):

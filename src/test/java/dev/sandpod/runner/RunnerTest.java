@@ -48,6 +48,14 @@ class RunnerTest extends RunnerTestSupport {
     }
 
     @Test
+    void givesEndOfFileAtOnceWhenThereIsNoInput() throws Exception {
+        RunResult result = run(TestJob.code("import sys\nprint(repr(sys.stdin.read()))"));
+
+        assertEquals(Status.OK, result.status());
+        assertEquals("''\n", result.stdout());
+    }
+
+    @Test
     void readsEveryLineOfMultiLineInputIncludingALastLineWithoutNewline() throws Exception {
         RunResult result = run(TestJob.code("a = input()\nb = input()\nc = input()\nprint(c, b, a, sep='|')")
                 .input("one\ntwo\nthree"));
