@@ -17,8 +17,8 @@ OPTIONS:
     --workdir DIR      the program's working directory (default /tmp/run). The runner creates it with mode
                        0700; an existing empty directory of the runner's uid (a tmpfs mount point) is reused.
     --python PATH      absolute path of the program's interpreter (default: the runner's own)
-    --rlimit-nproc     also set RLIMIT_NPROC=maxProcs on the program: right where the sandbox has a uid of its
-                       own (Kubernetes); the local jail uses a pids cgroup instead
+    --rlimit-nproc     also set RLIMIT_NPROC=maxProcs on the program. RLIMIT_NPROC counts per uid, so use it
+                       where the sandbox has a uid of its own (Kubernetes); the local jail has a pids cgroup
     --oom-events PATH  a file with an "oom_kill N" line, read before and after each run to tell a memory kill
                        (default: the first that exists of /sys/fs/cgroup/memory.events, cgroup v2, and
                        /sys/fs/cgroup/memory/memory.oom_control, cgroup v1)
@@ -32,10 +32,12 @@ File paths are relative, made of non-empty parts other than "." and ".."; "main.
 Result: exactly one line on the runner's stdout, then exit status 0, whatever the program did:
     SANDPOD-RESULT {"status", "exitCode", "signal", "stdout", "stderr", "output", "truncated",
                     "timeMs", "cpuMs", "memoryKb", "detail", "tests"?, "verdict"?}
-status: ok | runtime_error | timeout | memory_limit | output_limit | killed | internal_error. In judge mode,
-"tests" holds {"index", "verdict", "status", "stdout", "stderr", "timeMs"} per test, "verdict" the first one
-that is not "accepted" (else "accepted"); the other top-level fields are those of that test (else the last
-one), except timeMs and cpuMs (sums) and memoryKb (peak).
+status: ok | runtime_error | timeout | memory_limit | output_limit | killed | internal_error; exitCode is
+null and signal a name ("SIGKILL") when a signal ended the program; detail is a short text for any status but
+ok. Judge mode runs the program once per test, each in a new process and a freshly written working
+directory; "tests" holds {"index", "verdict", "status", "stdout", "stderr", "timeMs"} per test, and "verdict"
+is the first one that is not "accepted" (else "accepted"); the other top-level fields are those of that test
+(else of the last one), except timeMs and cpuMs (sums) and memoryKb (peak).
 
 The program runs as [python, -E, -s, -u, -B, main.py, *args] in the working directory, with a minimal
 environment, its own pipes and session, rlimits CPU, FSIZE, NOFILE, CORE (and NPROC), and oom_score_adj
@@ -72,6 +74,8 @@ class JobError(Exception):
 
 
 class Job:
+    """A checked job; anything malformed raises a JobError that says what."""
+
     def __init__(self, raw):
         job = expect(raw, dict, "the job")
         self.code = utf8(expect(job.get("code"), str, "code"))
@@ -80,7 +84,7 @@ class Job:
         self.files = [decode_file(expect(f, dict, "files[]")) for f in expect(job.get("files", []), list, "files")]
         limits = expect(job.get("limits"), dict, "limits")
         self.limits = {key: positive(limits.get(key), "limits." + key) for key in LIMIT_KEYS}
-        self.memory_mb = limits.get("memoryMb")
+        self.memory_mb = positive(limits["memoryMb"], "limits.memoryMb") if "memoryMb" in limits else None
         tests = [] if job.get("tests") is None else expect(job["tests"], list, "tests")
         self.tests = [decode_test(expect(test, dict, "tests[]")) for test in tests]
 
