@@ -44,16 +44,24 @@ environment, its own pipes and session, rlimits CPU, FSIZE, NOFILE, CORE (and NP
 1000. The runner ignores SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 and SIGALRM (the program shares
 its uid): stop it with SIGKILL.
 """
+# Everything is imported here, before any program runs: before Python 3.11 "-I -c" still puts the current
+# directory first on sys.path, so a lazy import after a run could load a module the program planted.
 import base64
 import codecs
 import json
 import os
 import resource
 import selectors
+import shutil
 import signal
 import stat
 import sys
 import time
+
+try:
+    import ctypes
+except ImportError:  # a stripped-down Python: the runner stays dumpable, the sandbox's other layers still hold
+    ctypes = None
 
 PREFIX = "SANDPOD-RESULT "
 OOM_EVENT_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
@@ -161,12 +169,11 @@ class Options:
 
 def set_dumpable(on):
     """Off, a program of the same uid can neither ptrace the runner nor open its /proc files (fd/N, mem,
-    environ). Best effort: without ctypes the sandbox's other layers still hold, so nothing is reported."""
+    environ). Best effort, and reported nowhere: no place the program can't read would see it."""
     try:
-        import ctypes
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, ctypes.c_ulong(on), ctypes.c_ulong(0), ctypes.c_ulong(0),
                                 ctypes.c_ulong(0))
-    except Exception:
+    except Exception:  # no ctypes, or no prctl in this libc
         pass
 
 
@@ -266,7 +273,6 @@ def write_file(root, parts, data):
 
 def reset_workdir(workdir, job):
     """Gives the next judge test the pristine directory: the last program may have changed or filled it."""
-    import shutil  # only judge mode pays for this import
     shutil.rmtree(workdir, ignore_errors=True)  # fd-based on Linux: never follows a planted symlink
     make_workdir(workdir)
     write_files(workdir, job)
