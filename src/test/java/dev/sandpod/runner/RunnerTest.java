@@ -15,6 +15,7 @@ import dev.sandpod.runner.RunnerHarness.Source;
 import dev.sandpod.runner.RunnerHarness.Started;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -283,22 +284,28 @@ class RunnerTest extends RunnerTestSupport {
         assertEquals("from a file\n", output.result().stdout());
     }
 
+    static Stream<String> malformedJobs() {
+        String limits = "\"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 9, \"fileBytes\": 9, \"maxProcs\": 1}";
+        String code = "{\"code\": \"print(1)\", ";
+        return Stream.of(
+                "",
+                "not json",
+                "[]",
+                "[".repeat(100_000),
+                code.replace(", ", "}"),
+                "{\"code\": 5, " + limits + "}",
+                code + limits.replace("1000,", "-1,") + "}",
+                code + limits.replace("1000,", "\"1000\",") + "}",
+                code + limits.replace("1000,", "true,") + "}",
+                code + "\"args\": [1], " + limits + "}",
+                code + "\"tests\": {}, " + limits + "}",
+                code + "\"tests\": [{\"input\": \"\"}], " + limits + "}",
+                code + "\"files\": [{\"path\": \"a\", \"content\": \"!!\", \"encoding\": \"base64\"}], " + limits + "}",
+                code + "\"files\": [{\"path\": \"a\", \"content\": \"x\", \"encoding\": \"rot13\"}], " + limits + "}");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {
-        "",
-        "not json",
-        "[]",
-        "{\"code\": \"print(1)\"}",
-        "{\"code\": 5, \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"limits\": {\"timeMs\": -1, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"limits\": {\"timeMs\": \"1000\", \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"limits\": {\"timeMs\": true, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"args\": [1], \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"tests\": {}, \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"files\": [{\"path\": \"a\", \"content\": \"!!\", \"encoding\": \"base64\"}], \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"files\": [{\"path\": \"a\", \"content\": \"x\", \"encoding\": \"rot13\"}], \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-    })
+    @MethodSource("malformedJobs")
     void answersAMalformedJobWithAnInternalErrorEnvelope(String job) throws Exception {
         RunnerOutput output = harness.invoke(job).run();
 
