@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -147,6 +148,17 @@ final class ChartSecurityTest {
         assertEquals(Set.of("UDP 53", "TCP 53"), ports(policy.getSpec().getEgress().get(0).getPorts()));
         assertEquals(Set.of("TCP 443", "TCP 6443"), ports(policy.getSpec().getEgress().get(1).getPorts()));
         assertNotNull(policy.getSpec().getEgress().get(1).getTo().get(0).getIpBlock());
+    }
+
+    @Test
+    void helmTestPodMayCallAServiceOpenToFewCallers() {
+        Manifests render = Helm.template(Switches.HARDENED);
+        Map<String, String> testPod = render.one(Pod.class).getMetadata().getLabels();
+        NetworkPolicy policy = render.named(NetworkPolicy.class, Helm.RELEASE);
+        List<NetworkPolicyPeer> callers = policy.getSpec().getIngress().get(0).getFrom();
+        assertEquals(2, callers.size(), "the configured namespace and the test pod");
+        assertTrue(callers.stream().anyMatch(peer -> peer.getNamespaceSelector() == null && peer.getPodSelector() != null
+                && testPod.entrySet().containsAll(peer.getPodSelector().getMatchLabels().entrySet())), callers::toString);
     }
 
     private static Set<String> ports(List<NetworkPolicyPort> ports) {
