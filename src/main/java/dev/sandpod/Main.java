@@ -1,6 +1,0 @@
-package dev.sandpod;
-
-public final class Main {
-    public static void main(String[] args) {
-    }
-}
