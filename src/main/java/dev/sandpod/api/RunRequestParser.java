@@ -22,7 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 final class RunRequestParser {
     static final String CODE_REQUIRED = "Code is required";
-    private static final Set<String> FIELDS = Set.of("code", "input", "stdin", "timeoutMs", "memoryMb", "args", "files",
+    static final Set<String> FIELDS = Set.of("code", "input", "stdin", "timeoutMs", "memoryMb", "args", "files",
             "tests");
     private static final int MAX_PATH_CHARS = 200;
 
