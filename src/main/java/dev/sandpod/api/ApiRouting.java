@@ -1,0 +1,23 @@
+package dev.sandpod.api;
+
+import java.util.Optional;
+
+import io.helidon.config.Config;
+import io.helidon.webserver.http.HttpRouting;
+
+import dev.sandpod.run.Executor;
+
+/** Wires the API's routes and error mapping for one executor; Main and the tests both call it. */
+public final class ApiRouting {
+    private ApiRouting() {
+    }
+
+    public static void routing(HttpRouting.Builder routing, Config sandpod, Executor executor) {
+        RunRequestParser parser = new RunRequestParser(LimitPolicy.from(sandpod.get("limits")));
+        Config admission = sandpod.get("admission");
+        RunGate gate = new RunGate(executor, Admission.from(admission),
+                admission.get("client-key-header").asString().asOptional().or(Optional::empty));
+        ProblemHandlers.register(routing);
+        routing.register(new RunService(parser, gate));
+    }
+}

@@ -1,0 +1,95 @@
+package dev.sandpod.api;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.sandpod.run.RunResult;
+import dev.sandpod.run.TestOutcome;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/** The API's JSON: one strict reader for bodies and the writer of results and problems. */
+final class Json {
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private Json() {
+    }
+
+    static JsonNode read(byte[] body) {
+        try {
+            JsonNode node = MAPPER.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw ApiException.badRequest("the body is empty; send a JSON object with at least \"code\"");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            var where = e.getLocation();
+            throw ApiException.badRequest("the body is not valid JSON"
+                    + (where == null ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"));
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("the body could not be read as JSON");
+        }
+    }
+
+    static byte[] write(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("maps of strings and numbers failed to serialize", e);
+        }
+    }
+
+    /** The response body of a finished run, in the field order of the API document. */
+    static Map<String, Object> result(RunResult result) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", result.id());
+        body.put("status", result.status().wireName());
+        body.put("exitCode", result.exitCode());
+        body.put("signal", result.signal());
+        body.put("stdout", result.stdout());
+        body.put("stderr", result.stderr());
+        body.put("output", result.output());
+        body.put("truncated", result.truncated());
+        body.put("timeMs", result.timeMs());
+        body.put("cpuMs", result.cpuMs());
+        body.put("memoryKb", result.memoryKb());
+        body.put("backend", result.backend());
+        if (result.detail() != null) {
+            body.put("detail", result.detail());
+        }
+        if (result.verdict() != null) {
+            body.put("verdict", result.verdict());
+            body.put("tests", tests(result.tests()));
+        }
+        return body;
+    }
+
+    static Map<String, Object> problem(Problem problem) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", problem.type());
+        body.put("title", problem.title());
+        body.put("status", problem.status());
+        body.put("detail", problem.detail());
+        return body;
+    }
+
+    private static List<Map<String, Object>> tests(List<TestOutcome> tests) {
+        return tests.stream().map(test -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("index", test.index());
+            body.put("verdict", test.verdict());
+            body.put("status", test.status().wireName());
+            body.put("stdout", test.stdout());
+            body.put("stderr", test.stderr());
+            body.put("timeMs", test.timeMs());
+            return body;
+        }).toList();
+    }
+}

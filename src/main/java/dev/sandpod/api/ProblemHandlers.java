@@ -1,0 +1,72 @@
+package dev.sandpod.api;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Map;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import dev.sandpod.run.BackendUnavailableException;
+import dev.sandpod.run.JobTooLargeException;
+
+/**
+ * Maps every failure to an {@code application/problem+json} answer. Details are our own words: an exception's text,
+ * a stack trace, a host path or a Kubernetes object never reaches the client. On the seed's {@code POST /} the
+ * problem also carries the seed's {@code message} field.
+ */
+final class ProblemHandlers {
+    private static final System.Logger LOG = System.getLogger(ProblemHandlers.class.getName());
+
+    private ProblemHandlers() {
+    }
+
+    static void register(HttpRouting.Builder routing) {
+        routing.error(ApiException.class, (req, res, e) -> send(req, res, e.problem(), e.retryAfter().orElse(null)))
+                .error(JobTooLargeException.class, (req, res, e) -> send(req, res,
+                        Problem.of("too-large", "Payload too large", 413, e.getMessage()), null))
+                .error(BackendUnavailableException.class, (req, res, e) -> {
+                    LOG.log(Level.WARNING, "backend unavailable: " + e.getMessage(), e.getCause());
+                    send(req, res, Problem.of("unavailable", "Service unavailable", 503, e.getMessage()),
+                            e.retryAfter());
+                })
+                .error(HttpException.class, ProblemHandlers::httpException)
+                .error(Exception.class, ProblemHandlers::bug);
+    }
+
+    private static void httpException(ServerRequest req, ServerResponse res, HttpException e) {
+        Status status = e.status();
+        if (status.code() >= 500) {
+            bug(req, res, e);
+            return;
+        }
+        send(req, res, Problem.of("http-" + status.code(), status.reasonPhrase(), status.code(),
+                status.reasonPhrase()), null);
+    }
+
+    private static void bug(ServerRequest req, ServerResponse res, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.log(Level.ERROR, "unhandled failure on " + req.prologue().method().text() + " " + req.path().path(), e);
+        send(req, res, Problem.of("internal", "Internal Server Error", 500,
+                "the service failed; the failure is logged"), null);
+    }
+
+    private static void send(ServerRequest req, ServerResponse res, Problem problem, Duration retryAfter) {
+        Map<String, Object> body = Json.problem(problem);
+        if (req.path().path().equals("/")) {
+            body.put("message", problem.status() == 500 ? "Internal Server Error" : problem.detail());
+        }
+        res.status(Status.create(problem.status()));
+        res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
+        if (retryAfter != null) {
+            res.header(HeaderNames.RETRY_AFTER, String.valueOf(Math.max(1, retryAfter.toSeconds())));
+        }
+        res.send(Json.write(body));
+    }
+}

@@ -1,0 +1,48 @@
+"use strict";
+// Talks to POST /v1/runs only; every value shown is written with textContent, never as HTML.
+const form = document.getElementById("run-form");
+const statusLine = document.getElementById("status");
+const output = document.getElementById("output");
+const runButton = document.getElementById("run");
+
+function numberOrUndefined(id) {
+  const value = document.getElementById(id).value.trim();
+  return value === "" ? undefined : Number(value);
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  runButton.disabled = true;
+  statusLine.textContent = "running…";
+  statusLine.className = "status";
+  output.textContent = "";
+  const body = {
+    code: document.getElementById("code").value,
+    input: document.getElementById("input").value,
+    timeoutMs: numberOrUndefined("timeoutMs"),
+    memoryMb: numberOrUndefined("memoryMb"),
+  };
+  try {
+    const response = await fetch("/v1/runs", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const result = await response.json();
+    if (response.ok) {
+      statusLine.textContent = `${result.status} · exit ${result.exitCode ?? "–"} · ${result.timeMs} ms · ${result.backend}`
+        + (result.detail ? ` · ${result.detail}` : "");
+      statusLine.className = result.status === "ok" ? "status ok" : "status problem";
+      output.textContent = result.output;
+    } else {
+      statusLine.textContent = `${response.status} ${result.title}`;
+      statusLine.className = "status problem";
+      output.textContent = result.detail;
+    }
+  } catch (error) {
+    statusLine.textContent = "the service could not be reached";
+    statusLine.className = "status problem";
+  } finally {
+    runButton.disabled = false;
+  }
+});
