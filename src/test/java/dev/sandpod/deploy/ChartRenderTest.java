@@ -104,7 +104,7 @@ final class ChartRenderTest {
         Ingress ingress = Helm.template(Switches.INGRESS).one(Ingress.class);
         List<String> paths = ingress.getSpec().getRules().get(0).getHttp().getPaths().stream()
                 .map(path -> path.getPathType() + " " + path.getPath()).toList();
-        assertEquals(List.of("Prefix /v1", "Exact /", "Exact /openapi"), paths);
+        assertEquals(List.of("Prefix /v1", "Exact /", "Exact /openapi", "Prefix /playground"), paths);
     }
 
     @Test
