@@ -2,6 +2,8 @@ package dev.sandpod.local;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -84,6 +86,11 @@ final class Jails implements AutoCloseable {
         Cgroups cgroups;
         try {
             cgroups = Cgroups.open(config.cgroupVersion(), config.cgroupParent());
+        } catch (AccessDeniedException e) {
+            throw new IOException("cgroups: no write access to " + e.getFile() + ": run the service as root, or in a"
+                    + " cgroup delegated to its user", e);
+        } catch (FileSystemException e) {
+            throw new IOException("cgroups: cannot use " + e.getFile() + ": " + e.getReason(), e);
         } catch (IOException e) {
             throw new IOException("cgroups: " + e.getMessage(), e);
         }
