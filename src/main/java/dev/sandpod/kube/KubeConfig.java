@@ -54,7 +54,8 @@ public record KubeConfig(String namespace, String image, String imagePullPolicy,
     private static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?");
     private static final Pattern LABEL_KEY =
             Pattern.compile("([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
-    private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    private static final Pattern IPV4 = Pattern.compile("(" + OCTET + "\\.){3}" + OCTET);
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
     private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
 
@@ -192,7 +193,7 @@ public record KubeConfig(String namespace, String image, String imagePullPolicy,
     private static boolean positive(Quantity quantity) {
         try {
             return quantity.getNumericalAmount().compareTo(BigDecimal.ZERO) > 0;
-        } catch (ArithmeticException e) {
+        } catch (ArithmeticException | IllegalArgumentException e) { // Quantity.parse accepts some garbage lazily
             return false;
         }
     }

@@ -18,7 +18,6 @@ import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.Status;
-import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -71,10 +70,10 @@ public final class KubernetesExecutor implements Executor {
         String name = pod.getMetadata().getName();
         CompletableFuture<Pod> end = watcher.await(name);
         try {
-            client.pods().inNamespace(config.namespace()).resource(pod).create();
+            create(pod);
         } catch (KubernetesClientException e) {
             watcher.forget(name);
-            return createFailed(e, request, id, started);
+            return createFailed(e, request, id, name, started);
         }
         try {
             return follow(request, id, name, end, started);
@@ -160,16 +159,34 @@ public final class KubernetesExecutor implements Executor {
         return internalError(id, "the sandbox ended without a result" + exitCode, started);
     }
 
-    private RunResult createFailed(KubernetesClientException e, RunRequest request, RunId id, long started) {
+    /**
+     * Creates the pod in one call. The client retries a request that timed out or met a 5xx, and when the first attempt
+     * had in fact succeeded the retry meets 409 AlreadyExists; the name holds a random run id, so that pod is ours.
+     */
+    private void create(Pod pod) {
+        try {
+            client.pods().inNamespace(config.namespace()).resource(pod).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    private RunResult createFailed(KubernetesClientException e, RunRequest request, RunId id, String name, long started) {
         int code = e.getCode();
         if (code == 403 && mentions(e, "exceeded quota")) {
             throw new BackendUnavailableException("the sandbox quota is exhausted; try again shortly",
                     Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)), e);
         }
-        if (code <= 0 || code == 429 || code >= 500) {
+        if (code == 429) {
             throw new BackendUnavailableException("the Kubernetes API server is unavailable", UNREACHABLE_RETRY_AFTER, e);
         }
-        // RBAC or Pod Security admission (403), an invalid spec (422), a name clash (409): retrying will not help, and
+        if (code <= 0 || code >= 500) {
+            delete(name); // the request may have reached the API server before it failed
+            throw new BackendUnavailableException("the Kubernetes API server is unavailable", UNREACHABLE_RETRY_AFTER, e);
+        }
+        // RBAC or Pod Security admission (403), an invalid spec (422): retrying will not help, and
         // the operator has to act, so the run fails as the sandbox's fault and the cause goes to the log
         LOG.log(Level.ERROR, "the API server refused a sandbox pod with HTTP " + code, e);
         return internalError(id, "the cluster refused the sandbox pod (HTTP " + code + ")", started);
@@ -178,8 +195,7 @@ public final class KubernetesExecutor implements Executor {
     private void delete(String name) {
         boolean interrupted = Thread.interrupted(); // an interrupted run must still remove its pod
         try {
-            client.pods().inNamespace(config.namespace()).withName(name)
-                    .withGracePeriod(0).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+            SandboxPods.delete(client, config.namespace(), name);
         } catch (KubernetesClientException e) {
             LOG.log(Level.WARNING, "cannot delete sandbox pod " + name + "; the reaper will", e);
         } finally {

@@ -7,7 +7,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -30,9 +29,11 @@ final class Reaper implements AutoCloseable {
         this.client = client;
         this.config = config;
         this.watcher = watcher;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("sandpod-reaper").daemon().factory());
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("sandpod-reaper").daemon().factory());
         long interval = config.reapInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::sweepQuietly, 0, interval, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::sweepQuietly, interval, interval, TimeUnit.MILLISECONDS);
+        watcher.firstSync().thenRunAsync(this::sweepQuietly, scheduler); // the start-up sweep, as soon as the cache is full
     }
 
     /**
@@ -41,16 +42,14 @@ final class Reaper implements AutoCloseable {
      * @return how many pods it deleted
      */
     int sweep() {
-        if (watcher.unreadyReason() != null) {
+        if (!watcher.synced()) {
             return 0;
         }
         Instant now = Instant.now();
         int deleted = 0;
         for (Pod pod : watcher.cachedPods()) {
             String name = pod.getMetadata().getName();
-            if (expired(pod, now) && !watcher.awaiting(name)) {
-                client.pods().inNamespace(config.namespace()).withName(name)
-                        .withGracePeriod(0).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+            if (expired(pod, now) && !watcher.awaiting(name) && SandboxPods.delete(client, config.namespace(), name)) {
                 deleted++;
             }
         }
@@ -75,12 +74,9 @@ final class Reaper implements AutoCloseable {
     public void close() {
         scheduler.shutdownNow();
         try {
-            client.pods().inNamespace(config.namespace())
-                    .withLabel(Labels.COMPONENT, Labels.SANDBOX)
-                    .withLabel(Labels.REPLICA, config.replica())
-                    .withGracePeriod(0).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+            SandboxPods.deleteOfReplica(client, config.namespace(), config.replica());
         } catch (KubernetesClientException e) {
-            LOG.log(Level.WARNING, "could not delete this replica's sandbox pods on shutdown; the reapers of other replicas will", e);
+            LOG.log(Level.WARNING, "cannot delete this replica's sandbox pods on shutdown; other replicas' reapers will", e);
         }
     }
 

@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 final class RunWatcher implements ResourceEventHandler<Pod>, AutoCloseable {
     private final String namespace;
     private final SharedIndexInformer<Pod> informer;
+    private final CompletableFuture<Void> firstSync;
     private final ConcurrentMap<String, CompletableFuture<Pod>> awaited = new ConcurrentHashMap<>();
 
     /**
@@ -37,7 +38,17 @@ final class RunWatcher implements ResourceEventHandler<Pod>, AutoCloseable {
                 .runnableInformer(resync.toMillis());
         informer.exceptionHandler((started, error) -> true);
         informer.addEventHandler(this);
-        informer.start();
+        this.firstSync = informer.start().toCompletableFuture();
+    }
+
+    /** Completes once the first list is in the cache and the watch is up. */
+    CompletableFuture<Void> firstSync() {
+        return firstSync;
+    }
+
+    /** The cache holds a full list, though it may be stale while the watch is down. */
+    boolean synced() {
+        return informer.hasSynced();
     }
 
     /** The future of a pod's end; register it before creating the pod so that no event can be missed. */

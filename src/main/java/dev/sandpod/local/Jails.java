@@ -2,6 +2,8 @@ package dev.sandpod.local;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -33,9 +35,9 @@ import dev.sandpod.run.Limits;
  */
 final class Jails implements AutoCloseable {
     static final String JOB_FILE = "job.json";
+    /** The state directory's name says which process owns it. */
+    static final String STATE_DIR_PREFIX = "sandpod-local-" + ProcessHandle.current().pid() + "-";
     static final Path SETPRIV = Path.of("/usr/bin/setpriv");
-    /** Where the runner writes the program and its files, inside the jail's /tmp tmpfs. */
-    static final String WORKDIR = "/tmp/work";
     /** Tasks the jail needs beyond the program's: bwrap, the runner and its helper threads. */
     static final int RUNNER_TASKS = 8;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -66,23 +68,33 @@ final class Jails implements AutoCloseable {
         this.root = root;
     }
 
-    /** Finds the cgroup hierarchy and writes the service's files; fails with a message that names what is missing. */
-    static Jails open(LocalConfig config) throws IOException {
+    /** The runner shipped with the service, the classpath resource {@code /runner.py}. */
+    static byte[] bundledRunner() throws IOException {
+        try (InputStream in = Jails.class.getResourceAsStream("/runner.py")) {
+            if (in == null) {
+                throw new IOException("runner.py is missing from the classpath");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * Finds the cgroup hierarchy and writes the service's files, {@code runner} among them; fails with a message
+     * that names what is missing.
+     */
+    static Jails open(LocalConfig config, byte[] runner) throws IOException {
         Cgroups cgroups;
         try {
             cgroups = Cgroups.open(config.cgroupVersion(), config.cgroupParent());
+        } catch (AccessDeniedException e) {
+            throw new IOException("cgroups: no write access to " + e.getFile() + ": run the service as root, or in a"
+                    + " cgroup delegated to its user", e);
+        } catch (FileSystemException e) {
+            throw new IOException("cgroups: cannot use " + e.getFile() + ": " + e.getReason(), e);
         } catch (IOException e) {
             throw new IOException("cgroups: " + e.getMessage(), e);
         }
-        byte[] runner;
-        try (InputStream in = Jails.class.getResourceAsStream("/runner.py")) {
-            if (in == null) {
-                cgroups.close();
-                throw new IOException("runner.py is missing from the classpath");
-            }
-            runner = in.readAllBytes();
-        }
-        Path stateDir = Files.createTempDirectory("sandpod-local-");
+        Path stateDir = Files.createTempDirectory(STATE_DIR_PREFIX);
         Path seccomp = writePrivate(stateDir.resolve("seccomp.bpf"), Seccomp.program());
         Path runnerFile = writePrivate(stateDir.resolve("runner.py"), runner);
         return new Jails(config, cgroups, isRoot(), stateDir, seccomp, runnerFile, rootEntries());
@@ -162,7 +174,8 @@ final class Jails implements AutoCloseable {
         String python = config.python().toString();
         List<String> command = new ArrayList<>(List.of(python, "-I", "-S", BwrapCommand.RUNNER_PATH));
         command.addAll(jobFile ? List.of("--job-file", BwrapCommand.JOB_PATH) : List.of("--job-stdin"));
-        command.addAll(List.of("--workdir", WORKDIR, "--python", python, "--rlimit-nproc"));
+        // the runner's default working directory is on the jail's /tmp tmpfs; a uid per jail makes NPROC exact
+        command.addAll(List.of("--python", python, "--rlimit-nproc"));
         return command;
     }
 

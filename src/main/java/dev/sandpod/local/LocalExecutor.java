@@ -49,11 +49,22 @@ public final class LocalExecutor implements Executor {
      * @param defaults the limits pooled jails are started with (the configured defaults)
      */
     public static LocalExecutor create(LocalConfig config, Limits defaults) {
+        byte[] runner;
+        try {
+            runner = Jails.bundledRunner();
+        } catch (IOException e) {
+            return unavailable(e.getMessage());
+        }
+        return create(config, defaults, runner);
+    }
+
+    /** As {@link #create(LocalConfig, Limits)}, with another runner (tests use one that misbehaves on purpose). */
+    static LocalExecutor create(LocalConfig config, Limits defaults, byte[] runner) {
         String reason = LocalPreflight.hostReason(config);
         Jails jails = null;
         if (reason == null) {
             try {
-                jails = Jails.open(config);
+                jails = Jails.open(config, runner);
                 reason = trial(jails, defaults);
             } catch (IOException e) {
                 reason = e.getMessage();
@@ -63,15 +74,19 @@ public final class LocalExecutor implements Executor {
             }
         }
         if (reason != null) {
-            LOG.log(System.Logger.Level.ERROR, "local backend unavailable: {0}", reason);
             if (jails != null) {
                 jails.close();
             }
-            return new LocalExecutor(null, null, reason);
+            return unavailable(reason);
         }
         LocalPool pool = new LocalPool(jails, defaults, config.poolSize());
         pool.fill();
         return new LocalExecutor(jails, pool, null);
+    }
+
+    private static LocalExecutor unavailable(String reason) {
+        LOG.log(System.Logger.Level.ERROR, "local backend unavailable: {0}", reason);
+        return new LocalExecutor(null, null, reason);
     }
 
     /** Runs a hello-world job through the cold path; the reason it failed, or null. */

@@ -66,6 +66,7 @@ final class ChartRenderTest {
                           "/sandbox/namespace/name"),
                 arguments("taking over the sandbox label",
                           List.of("--set", "sandbox.labels.app\\.kubernetes\\.io/component=server"), "/sandbox/labels"),
+                arguments("taking over the run label", List.of("--set", "sandbox.labels.sandpod\\.dev/run=x"), "/sandbox/labels"),
                 arguments("no API server address", List.of("--set-json", "networkPolicy.apiServer.cidrs=[]"),
                           "/networkPolicy/apiServer/cidrs"),
                 arguments("an ingress path type nginx reads as a regex",
@@ -103,7 +104,7 @@ final class ChartRenderTest {
         Ingress ingress = Helm.template(Switches.INGRESS).one(Ingress.class);
         List<String> paths = ingress.getSpec().getRules().get(0).getHttp().getPaths().stream()
                 .map(path -> path.getPathType() + " " + path.getPath()).toList();
-        assertEquals(List.of("Prefix /v1", "Exact /", "Exact /openapi"), paths);
+        assertEquals(List.of("Prefix /v1", "Exact /", "Exact /openapi", "Prefix /playground"), paths);
     }
 
     @Test
@@ -127,13 +128,13 @@ final class ChartRenderTest {
 
     @Test
     void runtimeClassReachesTheSandboxes() {
-        AppConfig config = AppConfig.of(Helm.template(Switches.GVISOR));
+        ConfigYaml config = ConfigYaml.of(Helm.template(Switches.GVISOR));
         assertEquals("gvisor", config.text("sandpod.kubernetes.runtime-class-name"));
     }
 
     @Test
     void sandboxNodePoolReachesTheSandboxes() {
-        AppConfig config = AppConfig.of(Helm.template(Switches.NODE_POOL));
+        ConfigYaml config = ConfigYaml.of(Helm.template(Switches.NODE_POOL));
         assertEquals("sandbox", config.at("sandpod.kubernetes.node-selector").get("sandpod.dev/pool").asString());
         JsonNode toleration = config.at("sandpod.kubernetes.tolerations").get(0);
         assertEquals("sandpod.dev/pool", toleration.get("key").asString());
@@ -145,7 +146,7 @@ final class ChartRenderTest {
         Manifests render = Helm.template(Switches.EXISTING_NAMESPACE);
         assertEquals(List.of(), render.all(Namespace.class));
         String namespace = "team-sandboxes";
-        assertEquals(namespace, AppConfig.of(render).text("sandpod.kubernetes.namespace"));
+        assertEquals(namespace, ConfigYaml.of(render).text("sandpod.kubernetes.namespace"));
         for (Class<? extends HasMetadata> kind
                 : List.of(Role.class, RoleBinding.class, ResourceQuota.class, LimitRange.class)) {
             assertEquals(namespace, render.one(kind).getMetadata().getNamespace(), kind.getSimpleName());
@@ -163,7 +164,7 @@ final class ChartRenderTest {
 
     @Test
     void warmPoolSizeReachesTheService() {
-        assertEquals(0, AppConfig.of(Helm.defaultRender()).number("sandpod.kubernetes.pool-size"));
-        assertEquals(3, AppConfig.of(Helm.template(Switches.WARM_POOL)).number("sandpod.kubernetes.pool-size"));
+        assertEquals(0, ConfigYaml.of(Helm.defaultRender()).number("sandpod.kubernetes.pool-size"));
+        assertEquals(3, ConfigYaml.of(Helm.template(Switches.WARM_POOL)).number("sandpod.kubernetes.pool-size"));
     }
 }

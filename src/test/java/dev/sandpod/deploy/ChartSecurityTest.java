@@ -63,7 +63,7 @@ final class ChartSecurityTest {
     @MethodSource("dev.sandpod.deploy.Switches#all")
     void rbacIsOnlyARoleAndItsBindingInTheSandboxNamespace(String name, List<String> args) {
         Manifests render = Switches.render(args);
-        String sandboxNamespace = AppConfig.of(render).text("sandpod.kubernetes.namespace");
+        String sandboxNamespace = ConfigYaml.of(render).text("sandpod.kubernetes.namespace");
         List<HasMetadata> rbac = render.objects().stream().filter(o -> RBAC_KINDS.contains(o.getKind())).toList();
         assertEquals(List.of("Role", "RoleBinding"), rbac.stream().map(HasMetadata::getKind).sorted().toList());
         rbac.forEach(o -> assertEquals(sandboxNamespace, o.getMetadata().getNamespace(), o.getKind()));
@@ -114,7 +114,7 @@ final class ChartSecurityTest {
     @Test
     void sandboxServiceAccountHasNoTokenAndNoBinding() {
         Manifests render = Helm.defaultRender();
-        String name = AppConfig.of(render).text("sandpod.kubernetes.service-account");
+        String name = ConfigYaml.of(render).text("sandpod.kubernetes.service-account");
         ServiceAccount account = render.named(ServiceAccount.class, name);
         assertEquals(SANDBOX_NAMESPACE, account.getMetadata().getNamespace());
         assertEquals(false, account.getAutomountServiceAccountToken());
@@ -125,7 +125,7 @@ final class ChartSecurityTest {
     @MethodSource("dev.sandpod.deploy.Switches#all")
     void sandboxesAreCutOffTheNetwork(String name, List<String> args) {
         Manifests render = Switches.render(args);
-        String sandboxNamespace = AppConfig.of(render).text("sandpod.kubernetes.namespace");
+        String sandboxNamespace = ConfigYaml.of(render).text("sandpod.kubernetes.namespace");
         NetworkPolicy denyAll = render.all(NetworkPolicy.class).stream()
                 .filter(policy -> policy.getMetadata().getNamespace().equals(sandboxNamespace))
                 .findFirst().orElseThrow(() -> new AssertionError("no NetworkPolicy in " + sandboxNamespace));
@@ -195,7 +195,7 @@ final class ChartSecurityTest {
 
     @Test
     void probesAskTheServiceHealthEndpoints() {
-        AppConfig bundled = AppConfig.bundled();
+        ConfigYaml bundled = ConfigYaml.bundled();
         String health = bundled.text("server.features.observe.observers.health.endpoint");
         Container container = Helm.defaultRender().one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals(health + "/live", container.getLivenessProbe().getHttpGet().getPath());

@@ -67,7 +67,7 @@ final class DockerfileTest {
 
     @Test
     void exposesTheServicePort() {
-        assertEquals(List.of(String.valueOf(AppConfig.bundled().number("server.port"))),
+        assertEquals(List.of(String.valueOf(ConfigYaml.bundled().number("server.port"))),
                      DOCKERFILE.all("EXPOSE").stream().map(Dockerfile.Instruction::arguments).toList());
     }
 

@@ -28,6 +28,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -45,15 +46,14 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
  * {@code activeDeadlineSeconds}, serves the output as the pod's log and writes {@code status} through the status
  * subresource. The other modes inject one failure each.
  *
- * <p>As root, the process runs in new PID and mount namespaces under the pod's UID/GID with no capabilities
- * ({@code unshare}, {@code setpriv}), so the runner is PID 1 as in a container; otherwise it is a plain subprocess.
+ * <p>The process starts through {@link SandboxProcess}: as root it is PID 1 of its own PID namespace under the pod's
+ * UID/GID, as in a container.
  *
  * <p>The pods/log endpoint is not emulated by the mock's CRUD mode (it answers 200 with a List of every object), so each
  * log is an expectation on the exact path the executor calls, taken from the mock's "received request" log line.
  */
 final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable {
     static final String USER_AGENT = "sandpod-kubelet-emulator";
-    private static final String PYTHON = "/usr/bin/python3";
     private static final String LOG_PATH = "/api/v1/namespaces/%s/pods/%s/log?container=sandbox&limitBytes=%d";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -96,12 +96,12 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         mode = newMode;
     }
 
-    /** The next pod create answers {@code code} with a Status carrying {@code message}, as admission would. */
-    void rejectNextCreate(int code, String reason, String message) {
+    /** The next {@code times} pod creates answer {@code code} with a Status carrying {@code message}, as admission would. */
+    void rejectCreates(int times, int code, String reason, String message) {
         server.expect().post().withPath("/api/v1/namespaces/" + namespace + "/pods")
                 .andReturn(code, new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason)
                         .withMessage(message).build())
-                .once();
+                .times(times);
     }
 
     /** The pod as the API server stored it, from the watch event that announced it. */
@@ -127,13 +127,13 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
 
     @Override
     public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-        Optional.ofNullable(processes.remove(pod.getMetadata().getName())).ifPresent(KubeletEmulator::kill);
+        Optional.ofNullable(processes.remove(pod.getMetadata().getName())).ifPresent(SandboxProcess::kill);
     }
 
     @Override
     public void close() {
         informer.close();
-        processes.values().forEach(KubeletEmulator::kill);
+        processes.values().forEach(SandboxProcess::kill);
         client.close();
     }
 
@@ -187,9 +187,10 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
             Process process = start(pod, tmp);
             processes.put(pod.getMetadata().getName(), process);
             CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process), Thread::startVirtualThread);
-            boolean exited = process.waitFor(Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS)), TimeUnit.MILLISECONDS);
+            long untilDeadline = Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS));
+            boolean exited = process.waitFor(untilDeadline, TimeUnit.MILLISECONDS);
             if (!exited) {
-                kill(process);
+                SandboxProcess.kill(process);
             }
             String output = new String(log.join(), StandardCharsets.UTF_8);
             if (processes.remove(pod.getMetadata().getName()) == null) {
@@ -216,6 +217,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private static Process start(Pod pod, Path tmp) throws IOException {
         Container container = pod.getSpec().getContainers().getFirst();
         Map<String, String> env = new LinkedHashMap<>();
+        env.put("HOSTNAME", pod.getMetadata().getName());
         for (EnvVar variable : container.getEnv()) {
             env.put(variable.getName(), KubeExpansion.expand(variable.getValue(), env));
         }
@@ -224,24 +226,9 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 .map(arg -> KubeExpansion.expand(arg, env))
                 .map(arg -> onHost(arg, container.getVolumeMounts(), tmp))
                 .forEach(argv::add);
-        argv.set(0, PYTHON); // the image's python3
-        List<String> command = new ArrayList<>();
-        if ("root".equals(System.getProperty("user.name"))) {
-            long uid = pod.getSpec().getSecurityContext().getRunAsUser();
-            long gid = pod.getSpec().getSecurityContext().getRunAsGroup();
-            command.addAll(List.of("unshare", "--pid", "--fork", "--kill-child", "--mount-proc",
-                    "setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--no-new-privs",
-                    "--inh-caps=-all", "--bounding-set=-all", "--"));
-        }
-        command.addAll(argv);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).directory(tmp.toFile());
-        builder.environment().clear();
-        builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        builder.environment().put("HOSTNAME", pod.getMetadata().getName());
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        process.getOutputStream().close();
-        return process;
+        argv.set(0, SandboxProcess.PYTHON); // the image's python3
+        PodSecurityContext security = pod.getSpec().getSecurityContext();
+        return SandboxProcess.start(argv, env, tmp, security.getRunAsUser(), security.getRunAsGroup());
     }
 
     private static String onHost(String arg, List<VolumeMount> mounts, Path tmp) {
@@ -343,11 +330,6 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static void kill(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
     }
 
     private static void deleteTree(Path dir) {

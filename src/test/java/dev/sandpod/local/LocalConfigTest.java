@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LocalConfigTest {
     @Test
     void readsTheShippedConfig() {
-        LocalConfig config = Jailed.config();
+        LocalConfig config = Jailed.shipped();
         assertEquals(Path.of("/usr/bin/bwrap"), config.bwrap());
         assertEquals(Path.of("/usr/bin/python3"), config.python());
         assertEquals("auto", config.cgroupVersion());
