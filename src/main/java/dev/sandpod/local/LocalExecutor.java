@@ -110,20 +110,24 @@ public final class LocalExecutor implements Executor {
         long start = System.nanoTime();
         byte[] job = JobCodec.encode(request);
         Jail warm = pool.claim(request.limits());
-        if (warm != null) {
-            try {
-                return attempt(jails, warm, job, request, id, start).result();
-            } catch (IOException deadRunner) {
-                // the job never reached a runner, so nothing ran: take the cold path instead
-                LOG.log(System.Logger.Level.WARNING, "pooled jail " + warm.name() + " refused its job", deadRunner);
-            }
-        }
         try {
-            Jail cold = jails.startCold(request.limits(), job);
-            return attempt(jails, cold, null, request, id, start).result();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "run " + id + ": cannot start a jail", e);
-            return RunResult.internalError(id, NAME, "the sandbox could not be started", elapsedMs(start));
+            if (warm != null) {
+                try {
+                    return attempt(jails, warm, job, request, id, start).result();
+                } catch (IOException deadRunner) {
+                    // the job never reached a runner, so nothing ran: take the cold path instead
+                    LOG.log(System.Logger.Level.WARNING, "pooled jail " + warm.name() + " refused its job", deadRunner);
+                }
+            }
+            try {
+                Jail cold = jails.startCold(request.limits(), job);
+                return attempt(jails, cold, null, request, id, start).result();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "run " + id + ": cannot start a jail", e);
+                return RunResult.internalError(id, NAME, "the sandbox could not be started", elapsedMs(start));
+            }
+        } finally {
+            pool.fill();
         }
     }
 

@@ -40,7 +40,7 @@ final class LocalPool implements AutoCloseable {
         this.size = size;
     }
 
-    /** Starts filling the pool in the background. */
+    /** Starts jails in the background until the pool is full again; returns at once. */
     void fill() {
         while (!closed && idle.size() + starting.get() < size) {
             starting.incrementAndGet();
@@ -48,32 +48,30 @@ final class LocalPool implements AutoCloseable {
         }
     }
 
-    /** A started jail resized to {@code limits}, or null when none fits or none is ready (then the run goes cold). */
+    /**
+     * A started jail resized to {@code limits}, or null when none fits or none is ready (then the run goes cold).
+     * The caller calls {@link #fill} once its run is over, so that starting the replacement does not compete for
+     * the CPU with the run that just claimed (a jail start costs about as much CPU as a small run).
+     */
     Jail claim(Limits limits) {
         if (size == 0 || limits.fileBytes() != shape.fileBytes()) {
             return null;
         }
-        try {
-            for (Jail jail = idle.poll(); jail != null; jail = idle.poll()) {
-                if (!jail.alive()) {
-                    LOG.log(System.Logger.Level.WARNING, "pooled jail {0} died while idle: {1}", jail.name(),
-                            jail.stderr());
-                    jail.close();
-                    continue;
-                }
-                try {
-                    jail.cgroup().setLimits(jails.memoryBytes(limits), jails.maxTasks(limits));
-                    return jail;
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "pooled jail " + jail.name() + " cannot take the run's limits",
-                            e);
-                    jail.close();
-                }
+        for (Jail jail = idle.poll(); jail != null; jail = idle.poll()) {
+            if (!jail.alive()) {
+                LOG.log(System.Logger.Level.WARNING, "pooled jail {0} died while idle: {1}", jail.name(), jail.stderr());
+                jail.close();
+                continue;
             }
-            return null;
-        } finally {
-            fill();
+            try {
+                jail.cgroup().setLimits(jails.memoryBytes(limits), jails.maxTasks(limits));
+                return jail;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "pooled jail " + jail.name() + " cannot take the run's limits", e);
+                jail.close();
+            }
         }
+        return null;
     }
 
     int idleCount() {
