@@ -75,7 +75,7 @@ final class Jail implements AutoCloseable {
         }
     }
 
-    /** Closes stdin without a job, for a cold jail (whose job is a file) or a trial command. */
+    /** Closes the stdin pipe unused, for a cold jail (whose stdin is its job file) or a trial command. */
     void closeStdin() throws IOException {
         process.getOutputStream().close();
     }

@@ -104,16 +104,16 @@ final class Jails implements AutoCloseable {
         return config;
     }
 
-    /** A cold jail: the job is copied in as a file and the runner reads it with {@code --job-file}. */
+    /** A cold jail: the job waits in a file of the service, which becomes the runner's stdin (see BwrapCommand). */
     Jail startCold(Limits limits, byte[] job) throws IOException, InterruptedException {
         Path jobDir = Files.createTempDirectory(stateDir, "job-");
         writePrivate(jobDir.resolve(JOB_FILE), job);
-        return start(limits, jobDir, runnerCommand(true));
+        return start(limits, jobDir, runnerCommand());
     }
 
-    /** A warm jail: the runner waits for its job on stdin ({@link Jail#send}). */
+    /** A warm jail: the runner waits for its job on the stdin pipe ({@link Jail#send}). */
     Jail startWarm(Limits limits) throws IOException, InterruptedException {
-        return start(limits, null, runnerCommand(false));
+        return start(limits, null, runnerCommand());
     }
 
     /** A jail running {@code command} instead of the runner, for the start-up trial. */
@@ -170,13 +170,15 @@ final class Jails implements AutoCloseable {
         return bytes;
     }
 
-    private List<String> runnerCommand(boolean jobFile) {
+    /**
+     * The runner reading its job from stdin, working in its default directory on the jail's /tmp tmpfs, with
+     * RLIMIT_NPROC on the program: exact here, since the jail's uid is its own (a user namespace per jail, and a
+     * host uid per jail when the service is root).
+     */
+    private List<String> runnerCommand() {
         String python = config.python().toString();
-        List<String> command = new ArrayList<>(List.of(python, "-I", "-S", BwrapCommand.RUNNER_PATH));
-        command.addAll(jobFile ? List.of("--job-file", BwrapCommand.JOB_PATH) : List.of("--job-stdin"));
-        // the runner's default working directory is on the jail's /tmp tmpfs; a uid per jail makes NPROC exact
-        command.addAll(List.of("--python", python, "--rlimit-nproc"));
-        return command;
+        return List.of(python, "-I", "-S", BwrapCommand.RUNNER_PATH, "--job-stdin", "--python", python,
+                "--rlimit-nproc");
     }
 
     /** Starts the process on the spawner thread (see the class comment); an interrupt never leaks a started jail. */

@@ -17,7 +17,7 @@ import dev.sandpod.run.Status;
 
 /**
  * The local backend (DESIGN §5): every run in a fresh bubblewrap jail with its own cgroup, taken warm from the
- * {@link LocalPool} when one fits, else started cold with the job copied in as a file.
+ * {@link LocalPool} when one fits, else started cold with its job waiting in a file of the service.
  *
  * <p>The runner inside enforces the run's limits and reports; this class only guards it: a deadline of the run's
  * time limit plus a margin kills a jail whose runner hangs, and a jail that ends without an envelope is reported
