@@ -94,10 +94,17 @@ final class Jails implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cgroups: " + e.getMessage(), e);
         }
-        Path stateDir = Files.createTempDirectory(STATE_DIR_PREFIX);
-        Path seccomp = writePrivate(stateDir.resolve("seccomp.bpf"), Seccomp.program());
-        Path runnerFile = writePrivate(stateDir.resolve("runner.py"), runner);
-        return new Jails(config, cgroups, isRoot(), stateDir, seccomp, runnerFile, rootEntries());
+        Path stateDir = null;
+        try {
+            stateDir = Files.createTempDirectory(STATE_DIR_PREFIX);
+            Path seccomp = writePrivate(stateDir.resolve("seccomp.bpf"), Seccomp.program());
+            Path runnerFile = writePrivate(stateDir.resolve("runner.py"), runner);
+            return new Jails(config, cgroups, isRoot(), stateDir, seccomp, runnerFile, rootEntries());
+        } catch (IOException | RuntimeException e) {
+            cgroups.close();
+            deleteStateDir(stateDir);
+            throw e;
+        }
     }
 
     LocalConfig config() {
@@ -114,11 +121,6 @@ final class Jails implements AutoCloseable {
     /** A warm jail: the runner waits for its job on the stdin pipe ({@link Jail#send}). */
     Jail startWarm(Limits limits) throws IOException, InterruptedException {
         return start(limits, null, runnerCommand());
-    }
-
-    /** A jail running {@code command} instead of the runner, for the start-up trial. */
-    Jail startCommand(Limits limits, List<String> command) throws IOException, InterruptedException {
-        return start(limits, null, command);
     }
 
     /** The memory limit of a jail's cgroup: the program's allowance plus the runner's own. */
@@ -161,7 +163,7 @@ final class Jails implements AutoCloseable {
             deleteJobDir(jobDir);
             throw e;
         }
-        return new Jail(name, process, cgroup, uids, hostUid, jobDir, limits.fileBytes());
+        return new Jail(name, process, cgroup, uids, hostUid, jobDir);
     }
 
     private static byte[] randomBytes() {
@@ -200,10 +202,26 @@ final class Jails implements AutoCloseable {
         }
     }
 
+    /** Ends the spawner thread, which takes every jail still running with it (their parent-death signal). */
     @Override
     public void close() {
         spawner.shutdownNow();
         cgroups.close();
+        deleteStateDir(stateDir);
+    }
+
+    /** Removes a cold run's job directory: service files only, which no jail ever had a path to. */
+    static void deleteJobDir(Path jobDir) throws IOException {
+        if (jobDir != null) {
+            Files.deleteIfExists(jobDir.resolve(JOB_FILE));
+            Files.deleteIfExists(jobDir);
+        }
+    }
+
+    private static void deleteStateDir(Path stateDir) {
+        if (stateDir == null) {
+            return;
+        }
         try (var files = Files.list(stateDir)) {
             for (Path file : files.toList()) {
                 Files.deleteIfExists(file);
@@ -212,13 +230,6 @@ final class Jails implements AutoCloseable {
         } catch (IOException e) {
             System.getLogger(Jails.class.getName()).log(System.Logger.Level.WARNING,
                     "cannot remove the local backend's state directory", e);
-        }
-    }
-
-    private static void deleteJobDir(Path jobDir) throws IOException {
-        if (jobDir != null) {
-            Files.deleteIfExists(jobDir.resolve(JOB_FILE));
-            Files.deleteIfExists(jobDir);
         }
     }
 

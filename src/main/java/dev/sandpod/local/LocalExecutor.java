@@ -98,8 +98,10 @@ public final class LocalExecutor implements Executor {
         if (result.status() == Status.OK && result.stdout().equals(TRIAL_OUTPUT + "\n")) {
             return null;
         }
+        String diagnostics = attempt.stderr().isBlank() ? result.detail()
+                : attempt.stderr().strip().lines().findFirst().orElse("");
         return "a trial run in a jail failed with " + result.status().wireName()
-                + (attempt.stderr().isBlank() ? "" : ": " + attempt.stderr().strip().lines().findFirst().orElse(""));
+                + (diagnostics == null ? "" : ": " + diagnostics);
     }
 
     @Override
@@ -136,8 +138,9 @@ public final class LocalExecutor implements Executor {
     }
 
     /**
-     * Gives the jail its job ({@code job} on stdin, or null when it is a file), waits for the runner within the
-     * deadline, tears the jail down and reads its result. Throws only when the job could not be written.
+     * Gives the jail its job ({@code job} for the stdin pipe, or null for a cold jail, whose stdin is its job file),
+     * waits for the runner within the deadline, tears the jail down and reads its result. Throws only when the job
+     * could not be written.
      */
     private static Attempt attempt(Jails jails, Jail jail, byte[] job, RunRequest request, RunId id, long start)
             throws IOException, InterruptedException {

@@ -11,7 +11,8 @@ import dev.sandpod.run.Limits;
 /**
  * Keeps jails started ahead of need (DESIGN §6), each with its runner blocked reading its job from stdin, so that
  * claiming one costs a pipe write instead of a namespace set-up and an interpreter start. Every jail is still used
- * once; a claim triggers a refill on a virtual thread, and an empty pool sends the run down the cold path.
+ * once; the end of each run triggers a refill on virtual threads, and an empty pool sends a run down the cold
+ * path.
  *
  * <p>Limits: a jail's tmpfs size is fixed when bubblewrap mounts it, so a pooled jail only serves runs with the
  * {@code fileBytes} it was started with; the memory and task limits live in the cgroup and are set to the claiming
@@ -41,7 +42,7 @@ final class LocalPool implements AutoCloseable {
     }
 
     /** Starts jails in the background until the pool is full again; returns at once. */
-    void fill() {
+    synchronized void fill() {
         while (!closed && idle.size() + starting.get() < size) {
             starting.incrementAndGet();
             Thread.ofVirtual().name("sandpod-pool-refill").start(this::startOne);
