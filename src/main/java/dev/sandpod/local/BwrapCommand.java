@@ -37,8 +37,8 @@ final class BwrapCommand {
 
     /**
      * {@code $1} seccomp file, {@code $2} runner file, {@code $3} job file for stdin or "", {@code $4} count of
-     * cgroup.procs files that follow, then the command. A failed redirection ends a non-interactive sh, so a missing input never
-     * starts a jail without it.
+     * cgroup.procs files that follow, then the command. A failed redirection ends a non-interactive sh, so a
+     * missing input never starts a jail without it.
      */
     static final String WRAPPER = """
             seccomp=$1 runner=$2 job=$3 n=$4
