@@ -17,8 +17,8 @@ OPTIONS:
     --workdir DIR      the program's working directory (default /tmp/run). The runner creates it with mode
                        0700; an existing empty directory of the runner's uid (a tmpfs mount point) is reused.
     --python PATH      absolute path of the program's interpreter (default: the runner's own)
-    --rlimit-nproc     also set RLIMIT_NPROC=maxProcs on the program: right where the sandbox has a uid of its
-                       own (Kubernetes); the local jail uses a pids cgroup instead
+    --rlimit-nproc     also set RLIMIT_NPROC=maxProcs on the program. RLIMIT_NPROC counts per uid, so use it
+                       where the sandbox has a uid of its own (Kubernetes); the local jail has a pids cgroup
     --oom-events PATH  a file with an "oom_kill N" line, read before and after each run to tell a memory kill
                        (default: the first that exists of /sys/fs/cgroup/memory.events, cgroup v2, and
                        /sys/fs/cgroup/memory/memory.oom_control, cgroup v1)
@@ -32,26 +32,36 @@ File paths are relative, made of non-empty parts other than "." and ".."; "main.
 Result: exactly one line on the runner's stdout, then exit status 0, whatever the program did:
     SANDPOD-RESULT {"status", "exitCode", "signal", "stdout", "stderr", "output", "truncated",
                     "timeMs", "cpuMs", "memoryKb", "detail", "tests"?, "verdict"?}
-status: ok | runtime_error | timeout | memory_limit | output_limit | killed | internal_error. In judge mode,
-"tests" holds {"index", "verdict", "status", "stdout", "stderr", "timeMs"} per test, "verdict" the first one
-that is not "accepted" (else "accepted"); the other top-level fields are those of that test (else the last
-one), except timeMs and cpuMs (sums) and memoryKb (peak).
+status: ok | runtime_error | timeout | memory_limit | output_limit | killed | internal_error; exitCode is
+null and signal a name ("SIGKILL") when a signal ended the program; detail is a short text for any status but
+ok. Judge mode runs the program once per test, each in a new process and a freshly written working
+directory; "tests" holds {"index", "verdict", "status", "stdout", "stderr", "timeMs"} per test, and "verdict"
+is the first one that is not "accepted" (else "accepted"); the other top-level fields are those of that test
+(else of the last one), except timeMs and cpuMs (sums) and memoryKb (peak).
 
 The program runs as [python, -E, -s, -u, -B, main.py, *args] in the working directory, with a minimal
 environment, its own pipes and session, rlimits CPU, FSIZE, NOFILE, CORE (and NPROC), and oom_score_adj
 1000. The runner ignores SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 and SIGALRM (the program shares
 its uid): stop it with SIGKILL.
 """
+# Everything is imported here, before any program runs: before Python 3.11 "-I -c" still puts the current
+# directory first on sys.path, so a lazy import after a run could load a module the program planted.
 import base64
 import codecs
 import json
 import os
 import resource
 import selectors
+import shutil
 import signal
 import stat
 import sys
 import time
+
+try:
+    import ctypes
+except ImportError:  # a stripped-down Python: the runner stays dumpable, the sandbox's other layers still hold
+    ctypes = None
 
 PREFIX = "SANDPOD-RESULT "
 OOM_EVENT_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
@@ -72,6 +82,8 @@ class JobError(Exception):
 
 
 class Job:
+    """A checked job; anything malformed raises a JobError that says what."""
+
     def __init__(self, raw):
         job = expect(raw, dict, "the job")
         self.code = utf8(expect(job.get("code"), str, "code"))
@@ -80,11 +92,9 @@ class Job:
         self.files = [decode_file(expect(f, dict, "files[]")) for f in expect(job.get("files", []), list, "files")]
         limits = expect(job.get("limits"), dict, "limits")
         self.limits = {key: positive(limits.get(key), "limits." + key) for key in LIMIT_KEYS}
-        self.memory_mb = limits.get("memoryMb")
+        self.memory_mb = positive(limits["memoryMb"], "limits.memoryMb") if "memoryMb" in limits else None
         tests = [] if job.get("tests") is None else expect(job["tests"], list, "tests")
-        self.tests = [(expect(t.get("input", ""), str, "tests[].input"),
-                       expect(t.get("expectedOutput"), str, "tests[].expectedOutput"))
-                      for t in (expect(t, dict, "tests[]") for t in tests)]
+        self.tests = [decode_test(expect(test, dict, "tests[]")) for test in tests]
 
 
 def expect(value, kind, what):
@@ -101,6 +111,11 @@ def positive(value, what):
 
 def utf8(text):
     return text.encode("utf-8", "surrogatepass")  # a lone surrogate reaches the program as sent, not as a crash
+
+
+def decode_test(test):
+    return expect(test.get("input", ""), str, "tests[].input"), expect(test.get("expectedOutput"), str,
+                                                                       "tests[].expectedOutput")
 
 
 def decode_file(entry):
@@ -154,12 +169,11 @@ class Options:
 
 def set_dumpable(on):
     """Off, a program of the same uid can neither ptrace the runner nor open its /proc files (fd/N, mem,
-    environ). Best effort: without ctypes the sandbox's other layers still hold, so nothing is reported."""
+    environ). Best effort, and reported nowhere: no place the program can't read would see it."""
     try:
-        import ctypes
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, ctypes.c_ulong(on), ctypes.c_ulong(0), ctypes.c_ulong(0),
                                 ctypes.c_ulong(0))
-    except Exception:
+    except Exception:  # no ctypes, or no prctl in this libc
         pass
 
 
@@ -259,7 +273,6 @@ def write_file(root, parts, data):
 
 def reset_workdir(workdir, job):
     """Gives the next judge test the pristine directory: the last program may have changed or filled it."""
-    import shutil  # only judge mode pays for this import
     shutil.rmtree(workdir, ignore_errors=True)  # fd-based on Linux: never follows a planted symlink
     make_workdir(workdir)
     write_files(workdir, job)
@@ -297,22 +310,9 @@ def exec_program(argv, env, options, limits, pipes, fail_w):
         signal.set_wakeup_fd(-1)
         for sig in CHILD_DEFAULT_SIGNALS:  # ignored dispositions would survive execve
             signal.signal(sig, signal.SIG_DFL)
-        cpu_s, file_bytes = cpu_seconds(limits), limits["fileBytes"]
-        rlimits = [(resource.RLIMIT_CPU, cpu_s, cpu_s + 1), (resource.RLIMIT_FSIZE, file_bytes, file_bytes),
-                   (resource.RLIMIT_NOFILE, OPEN_FILES, OPEN_FILES), (resource.RLIMIT_CORE, 0, 0)]
-        if options.nproc:
-            rlimits.append((resource.RLIMIT_NPROC, limits["maxProcs"], limits["maxProcs"]))
-        for which, soft, hard in rlimits:
-            ceiling = resource.getrlimit(which)[1]
-            if ceiling != resource.RLIM_INFINITY:
-                hard = min(hard, ceiling)
-            resource.setrlimit(which, (min(soft, hard), hard))
+        apply_rlimits(limits, options.nproc)
         set_dumpable(True)  # else /proc/self/oom_score_adj belongs to root; every other fd is closed by now
-        try:
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("1000")  # the OOM killer picks the program, not the runner
-        except OSError:
-            pass
+        volunteer_for_oom_kill()
         os.chdir(options.workdir)
         os.execve(argv[0], argv, env)
     except BaseException as e:
@@ -322,6 +322,28 @@ def exec_program(argv, env, options, limits, pipes, fail_w):
             pass
     finally:
         os._exit(127)
+
+
+def apply_rlimits(limits, nproc):
+    cpu_s, file_bytes = cpu_seconds(limits), limits["fileBytes"]
+    wanted = [(resource.RLIMIT_CPU, cpu_s, cpu_s + 1), (resource.RLIMIT_FSIZE, file_bytes, file_bytes),
+              (resource.RLIMIT_NOFILE, OPEN_FILES, OPEN_FILES), (resource.RLIMIT_CORE, 0, 0)]
+    if nproc:
+        wanted.append((resource.RLIMIT_NPROC, limits["maxProcs"], limits["maxProcs"]))
+    for which, soft, hard in wanted:
+        ceiling = resource.getrlimit(which)[1]  # never above what the sandbox already allows: that would fail
+        if ceiling != resource.RLIM_INFINITY:
+            hard = min(hard, ceiling)
+        resource.setrlimit(which, (min(soft, hard), hard))
+
+
+def volunteer_for_oom_kill():
+    """Best effort: with the highest score the program, not the runner, dies when the sandbox runs out of memory."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
 
 
 class Capture:
@@ -412,7 +434,8 @@ def supervise(pid, stdin, readers, data, capture, deadline, wake_r):
     if exited is None:
         kill_group(pid)
         exited = os.wait4(pid, 0)[1:]
-    return (cause,) + exited
+    status, usage = exited
+    return cause, status, usage
 
 
 def feed(fd, pending):
@@ -458,7 +481,7 @@ def kill_everything_else():
     Never called otherwise: kill(-1) outside a pid namespace would reach every process of the uid."""
     try:
         os.kill(-1, signal.SIGKILL)
-    except ProcessLookupError:  # nobody left to signal; zombies may still wait to be reaped
+    except OSError:  # nobody left to signal; zombies may still wait to be reaped
         pass
     while True:  # orphans are reparented to us before their parent dies, so ECHILD means none is left
         try:
@@ -497,10 +520,11 @@ def oom_kills(path):
 def run_once(job, data, options, wake_r):
     limits = job.limits
     oom_before, cpu_before = oom_kills(options.oom_events), children_cpu_ms()
-    started = time.monotonic()
+    started = time.monotonic()  # the wall limit counts from just before the fork
+    deadline = started + limits["timeMs"] / 1000
     pid, stdin, stdout, stderr = spawn(job, options)
     readers, capture = {stdout: "stdout", stderr: "stderr"}, Capture(limits["outputBytes"])
-    cause, status, usage = supervise(pid, stdin, readers, data, capture, started + limits["timeMs"] / 1000, wake_r)
+    cause, wait_status, usage = supervise(pid, stdin, readers, data, capture, deadline, wake_r)
     elapsed_ms = int((time.monotonic() - started) * 1000)
     kill_group(pid)  # background processes that stayed in the program's group
     if os.getpid() == 1:
@@ -508,14 +532,14 @@ def run_once(job, data, options, wake_r):
     drain(readers, capture)
     capture.finish()
     oom_after = oom_kills(options.oom_events)
-    code = os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(wait_status)
     oom_killed = oom_before is not None and oom_after is not None and oom_after > oom_before
-    state = classify(cause or (capture.overflow and "output"), code, usage, capture, job, oom_killed)
-    return {"status": state[0], "exitCode": code if code >= 0 else None,
+    status, detail = classify(cause or (capture.overflow and "output"), code, usage, capture, job, oom_killed)
+    return {"status": status, "exitCode": code if code >= 0 else None,
             "signal": signal_name(-code) if code < 0 else None,
             "stdout": capture.text("stdout"), "stderr": capture.text("stderr"), "output": "".join(capture.output),
             "truncated": bool(capture.overflow), "timeMs": elapsed_ms,
-            "cpuMs": children_cpu_ms() - cpu_before, "memoryKb": usage.ru_maxrss, "detail": state[1]}
+            "cpuMs": children_cpu_ms() - cpu_before, "memoryKb": usage.ru_maxrss, "detail": detail}
 
 
 def classify(cause, code, usage, capture, job, oom_killed):

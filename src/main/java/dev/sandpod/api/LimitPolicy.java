@@ -2,11 +2,13 @@ package dev.sandpod.api;
 
 import io.helidon.config.Config;
 
+import dev.sandpod.run.Limits;
+
 /** The request caps and the defaults for limits a request leaves out, from {@code sandpod.limits}. */
-record LimitPolicy(int maxCodeBytes, int maxInputBytes, int defaultTimeoutMs, int maxTimeoutMs, int defaultMemoryMb,
+public record LimitPolicy(int maxCodeBytes, int maxInputBytes, int defaultTimeoutMs, int maxTimeoutMs, int defaultMemoryMb,
                    int minMemoryMb, int maxMemoryMb, long outputBytes, long fileBytes, int maxProcs, int maxArgs,
                    int maxFiles, int maxFileBytes, int maxTests) {
-    LimitPolicy {
+    public LimitPolicy {
         positive("max-code-bytes", maxCodeBytes);
         positive("max-input-bytes", maxInputBytes);
         positive("max-timeout-ms", maxTimeoutMs);
@@ -25,7 +27,7 @@ record LimitPolicy(int maxCodeBytes, int maxInputBytes, int defaultTimeoutMs, in
         }
     }
 
-    static LimitPolicy from(Config limits) {
+    public static LimitPolicy from(Config limits) {
         return new LimitPolicy(
                 limits.get("max-code-bytes").asInt().get(),
                 limits.get("max-input-bytes").asInt().get(),
@@ -41,6 +43,16 @@ record LimitPolicy(int maxCodeBytes, int maxInputBytes, int defaultTimeoutMs, in
                 limits.get("max-files").asInt().get(),
                 limits.get("max-file-bytes").asInt().get(),
                 limits.get("max-tests").asInt().get());
+    }
+
+    /** The limits of a request that sets none: what a warm sandbox is started with. */
+    public Limits defaults() {
+        return limits(defaultTimeoutMs, defaultMemoryMb);
+    }
+
+    /** The CPU limit follows the wall limit: a program can never use more CPU than it has wall time. */
+    Limits limits(int timeoutMs, int memoryMb) {
+        return new Limits(timeoutMs, timeoutMs, memoryMb, outputBytes, fileBytes, maxProcs);
     }
 
     private static void positive(String key, int value) {

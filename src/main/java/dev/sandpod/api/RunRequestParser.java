@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-import dev.sandpod.run.Limits;
 import dev.sandpod.run.RunFile;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.TestCase;
@@ -23,7 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 final class RunRequestParser {
     static final String CODE_REQUIRED = "Code is required";
-    private static final Set<String> FIELDS = Set.of("code", "input", "stdin", "timeoutMs", "memoryMb", "args", "files",
+    static final Set<String> FIELDS = Set.of("code", "input", "stdin", "timeoutMs", "memoryMb", "args", "files",
             "tests");
     private static final int MAX_PATH_CHARS = 200;
 
@@ -46,9 +45,8 @@ final class RunRequestParser {
                 policy.defaultTimeoutMs());
         int memoryMb = boundedInt(body.get("memoryMb"), "memoryMb", policy.minMemoryMb(), policy.maxMemoryMb(),
                 policy.defaultMemoryMb());
-        Limits limits = new Limits(timeoutMs, timeoutMs, memoryMb, policy.outputBytes(), policy.fileBytes(),
-                policy.maxProcs());
-        return new RunRequest(code, input, args(body.get("args")), files(body.get("files")), limits,
+        return new RunRequest(code, input, args(body.get("args")), files(body.get("files")),
+                policy.limits(timeoutMs, memoryMb),
                 tests(body.get("tests")));
     }
 

@@ -71,7 +71,10 @@ class RunnerIntegrityTest extends RunnerTestSupport {
 
     @Test
     void nulInvalidUtf8AndAnsiEscapesComeBackEscaped() throws Exception {
-        RunnerOutput output = harness.run(TestJob.code("import sys\nsys.stdout.buffer.write(b'a\\x00b\\x1b[31mred\\xff\\xfe\\n')"));
+        RunnerOutput output = harness.run(TestJob.code("""
+                import sys
+                sys.stdout.buffer.write(b'a\\x00b\\x1b[31mred\\xff\\xfe\\n')
+                """));
 
         assertEquals("a\u0000b\u001b[31mred\uFFFD\uFFFD\n", output.result().stdout());
         assertTrue(output.raw().contains("a\\u0000b\\u001b[31mred\\ufffd\\ufffd\\n"), output.raw());
@@ -88,8 +91,9 @@ class RunnerIntegrityTest extends RunnerTestSupport {
 
     @Test
     void theProgramSeesOnlyAMinimalEnvironment() throws Exception {
-        RunResult result = harness.invoke(TestJob.code("import os\nprint(sorted(os.environ))\nprint(os.environ['HOME'] == os.getcwd())")
-                .json()).source(RunnerHarness.Source.ENV).run().result();
+        String job = TestJob.code("import os\nprint(sorted(os.environ))\nprint(os.environ['HOME'] == os.getcwd())").json();
+
+        RunResult result = harness.invoke(job).source(RunnerHarness.Source.ENV).run().result();
 
         assertEquals("['HOME', 'LANG', 'PATH', 'PYTHONDONTWRITEBYTECODE', 'PYTHONIOENCODING', 'PYTHONUNBUFFERED']\nTrue\n",
                 result.stdout());

@@ -39,7 +39,7 @@ class RunnerJudgeTest extends RunnerTestSupport {
 
     @Test
     void reportsATimeoutAsTheVerdict() throws Exception {
-        RunResult result = run(TestJob.code(DOUBLER).timeMs(500).test("2", "4").test("3", "6"));
+        RunResult result = run(TestJob.code(DOUBLER).timeMs(2500).test("2", "4").test("3", "6"));
 
         assertEquals("timeout", result.verdict());
         assertEquals(List.of("accepted", "timeout"), verdicts(result));

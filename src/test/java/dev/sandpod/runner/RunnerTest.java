@@ -15,6 +15,7 @@ import dev.sandpod.runner.RunnerHarness.Source;
 import dev.sandpod.runner.RunnerHarness.Started;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,6 +46,14 @@ class RunnerTest extends RunnerTestSupport {
         RunResult result = run(TestJob.code("print(input())").input("With input!"));
 
         assertEquals("With input!\n", result.stdout());
+    }
+
+    @Test
+    void givesEndOfFileAtOnceWhenThereIsNoInput() throws Exception {
+        RunResult result = run(TestJob.code("import sys\nprint(repr(sys.stdin.read()))"));
+
+        assertEquals(Status.OK, result.status());
+        assertEquals("''\n", result.stdout());
     }
 
     @Test
@@ -112,11 +121,11 @@ class RunnerTest extends RunnerTestSupport {
                 print('ignoring', flush=True)
                 while True:
                     time.sleep(1)
-                """).timeMs(500));
+                """).timeMs(3000));
 
         assertEquals(Status.TIMEOUT, result.status());
         assertEquals("SIGKILL", result.signal());
-        assertEquals("ignoring\n", result.stdout());
+        assertEquals("ignoring\n", result.stdout(), "the handlers were in place before the limit");
     }
 
     @Test
@@ -161,7 +170,7 @@ class RunnerTest extends RunnerTestSupport {
         assertTrue(result.truncated());
         assertEquals("hi\n", result.stdout());
         assertEquals("e".repeat(4096), result.stderr());
-        assertEquals("hi\n" + "e".repeat(4096), result.output());
+        assertEquals(3 + 4096, result.output().length(), "both streams, interleaved, and nothing past the cap");
     }
 
     @Test
@@ -275,22 +284,28 @@ class RunnerTest extends RunnerTestSupport {
         assertEquals("from a file\n", output.result().stdout());
     }
 
+    static Stream<String> malformedJobs() {
+        String limits = "\"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 9, \"fileBytes\": 9, \"maxProcs\": 1}";
+        String code = "{\"code\": \"print(1)\", ";
+        return Stream.of(
+                "",
+                "not json",
+                "[]",
+                "[".repeat(100_000),
+                code.replace(", ", "}"),
+                "{\"code\": 5, " + limits + "}",
+                code + limits.replace("1000,", "-1,") + "}",
+                code + limits.replace("1000,", "\"1000\",") + "}",
+                code + limits.replace("1000,", "true,") + "}",
+                code + "\"args\": [1], " + limits + "}",
+                code + "\"tests\": {}, " + limits + "}",
+                code + "\"tests\": [{\"input\": \"\"}], " + limits + "}",
+                code + "\"files\": [{\"path\": \"a\", \"content\": \"!!\", \"encoding\": \"base64\"}], " + limits + "}",
+                code + "\"files\": [{\"path\": \"a\", \"content\": \"x\", \"encoding\": \"rot13\"}], " + limits + "}");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {
-        "",
-        "not json",
-        "[]",
-        "{\"code\": \"print(1)\"}",
-        "{\"code\": 5, \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"limits\": {\"timeMs\": -1, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"limits\": {\"timeMs\": \"1000\", \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"limits\": {\"timeMs\": true, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"args\": [1], \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"tests\": {}, \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"files\": [{\"path\": \"a\", \"content\": \"!!\", \"encoding\": \"base64\"}], \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "{\"code\": \"print(1)\", \"files\": [{\"path\": \"a\", \"content\": \"x\", \"encoding\": \"rot13\"}], \"limits\": {\"timeMs\": 1000, \"cpuMs\": 1000, \"outputBytes\": 10, \"fileBytes\": 10, \"maxProcs\": 1}}",
-        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-    })
+    @MethodSource("malformedJobs")
     void answersAMalformedJobWithAnInternalErrorEnvelope(String job) throws Exception {
         RunnerOutput output = harness.invoke(job).run();
 

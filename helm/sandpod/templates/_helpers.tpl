@@ -1,0 +1,88 @@
+{{/*
+The name of the service's objects: the release name, unless it lacks "sandpod".
+*/}}
+{{- define "sandpod.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains "sandpod" .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-sandpod" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The sandbox namespace, checked once for every template that uses it: sandboxes next to the service
+would put the service's own Pods within reach of the Role that deletes pods.
+*/}}
+{{- define "sandpod.sandboxNamespace" -}}
+{{- if eq .Values.sandbox.namespace.name .Release.Namespace -}}
+{{- fail (printf "sandbox.namespace.name (%s) must differ from the release namespace" .Values.sandbox.namespace.name) -}}
+{{- end -}}
+{{- .Values.sandbox.namespace.name -}}
+{{- end -}}
+
+{{/* The ServiceAccount of the sandboxes: no permissions, no token. */}}
+{{- define "sandpod.sandboxServiceAccount" -}}
+{{- printf "%s-sandbox" (include "sandpod.fullname" .) -}}
+{{- end -}}
+
+{{/*
+Labels of the service's Pods and the selector of its Deployment, Service, PDB and NetworkPolicy.
+component=server keeps them apart from the sandboxes (component=sandbox), which carry the same name.
+*/}}
+{{- define "sandpod.selectorLabels" -}}
+app.kubernetes.io/name: sandpod
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: server
+{{- end -}}
+
+{{/* Labels of every object that the chart installs, minus the component. */}}
+{{- define "sandpod.commonLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/name: sandpod
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: sandpod
+{{- end -}}
+
+{{/* Labels of the service's objects. */}}
+{{- define "sandpod.labels" -}}
+{{ include "sandpod.commonLabels" . }}
+app.kubernetes.io/component: server
+{{- end -}}
+
+{{/* Labels of the objects that set up the sandbox namespace. */}}
+{{- define "sandpod.sandboxLabels" -}}
+{{ include "sandpod.commonLabels" . }}
+app.kubernetes.io/component: sandbox
+{{- end -}}
+
+{{/* The service's image: by digest when one is given. */}}
+{{- define "sandpod.image" -}}
+{{- $tag := .Values.image.tag | default .Chart.AppVersion -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The Ingress's proxy-body-size in nginx's units, from server.max-payload-size in bytes, so that the
+edge refuses exactly what the service would refuse (rounded up to whole KiB or MiB).
+*/}}
+{{- define "sandpod.proxyBodySize" -}}
+{{- $bytes := int64 .Values.config.maxPayloadSize -}}
+{{- if eq (mod $bytes 1048576) 0 -}}
+{{- printf "%dm" (div $bytes 1048576) -}}
+{{- else -}}
+{{- printf "%dk" (div (add $bytes 1023) 1024) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The path of the config override inside the service's container (read by env SANDPOD_CONFIG). */}}
+{{- define "sandpod.configPath" -}}
+/app/config/application.yaml
+{{- end -}}

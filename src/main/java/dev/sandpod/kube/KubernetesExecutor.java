@@ -1,0 +1,240 @@
+package dev.sandpod.kube;
+
+import java.lang.System.Logger.Level;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.sandpod.run.BackendUnavailableException;
+import dev.sandpod.run.Envelope;
+import dev.sandpod.run.Executor;
+import dev.sandpod.run.RunId;
+import dev.sandpod.run.RunRequest;
+import dev.sandpod.run.RunResult;
+import dev.sandpod.run.Status;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * Runs each request in a fresh sandbox pod (DESIGN §4) with three API calls: create the pod, read its log once when the
+ * shared informer sees it end, delete it with grace 0.
+ *
+ * <p>Every run has an executor-side deadline, the startup timeout plus the pod's {@code activeDeadlineSeconds} plus a
+ * completion margin, so that no request waits on a pod forever. Failures of the cluster become {@code internal_error}
+ * results with our own detail text; only a refusal to start the run (quota, API server unreachable or overloaded) is
+ * thrown as {@link BackendUnavailableException}. Neither ever carries Kubernetes' own messages or objects.
+ */
+public final class KubernetesExecutor implements Executor {
+    public static final String NAME = "kubernetes";
+    private static final System.Logger LOG = System.getLogger(KubernetesExecutor.class.getName());
+    /** JSON escapes a control character as {@code \u0000}: six bytes of log per byte of output at worst. */
+    private static final int JSON_ESCAPE_WORST_CASE = 6;
+    private static final int LOG_SLACK_BYTES = 64 * 1024;
+    private static final Duration UNREACHABLE_RETRY_AFTER = Duration.ofSeconds(5);
+
+    private final KubernetesClient client;
+    private final KubeConfig config;
+    private final PodSpecs specs;
+    private final Uids uids;
+    private final RunWatcher watcher;
+    private final Reaper reaper;
+
+    /** Starts following sandbox pods through {@code client}, which this executor then owns and closes. */
+    public KubernetesExecutor(KubernetesClient client, KubeConfig config) {
+        this(client, config, PodSpecs.withBundledRunner(config));
+    }
+
+    KubernetesExecutor(KubernetesClient client, KubeConfig config, PodSpecs specs) {
+        this.client = client;
+        this.config = config;
+        this.specs = specs;
+        this.uids = new Uids(config.uidMin(), config.uidMax(), new SecureRandom().nextLong());
+        this.watcher = new RunWatcher(client, config.namespace(), config.reapInterval());
+        this.reaper = new Reaper(client, config, watcher);
+    }
+
+    @Override
+    public RunResult run(RunRequest request, RunId id) throws InterruptedException {
+        if (watcher.unreadyReason() != null) {
+            throw new BackendUnavailableException("the Kubernetes backend is not ready", UNREACHABLE_RETRY_AFTER, null);
+        }
+        long started = System.nanoTime();
+        Pod pod = specs.podFor(request, id, uids.next());
+        String name = pod.getMetadata().getName();
+        CompletableFuture<Pod> end = watcher.await(name);
+        try {
+            create(pod);
+        } catch (KubernetesClientException e) {
+            watcher.forget(name);
+            return createFailed(e, request, id, name, started);
+        }
+        try {
+            return follow(request, id, name, end, started);
+        } finally {
+            watcher.forget(name);
+            delete(name);
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String unreadyReason() {
+        return watcher.unreadyReason();
+    }
+
+    /** Deletes this replica's pods, then stops the informer and closes the client. */
+    @Override
+    public void close() {
+        try (client; watcher) {
+            reaper.close();
+        }
+    }
+
+    /** The log size that holds any envelope the runner can print: its outputs are capped, JSON may inflate them. */
+    static int logLimitBytes(long outputBytes, int tests) {
+        long streams = 4 + 2L * tests; // stdout, stderr, and output holding both; two per judged test
+        long bytes = streams * outputBytes * JSON_ESCAPE_WORST_CASE + LOG_SLACK_BYTES;
+        return (int) Math.min(Integer.MAX_VALUE, bytes);
+    }
+
+    private RunResult follow(RunRequest request, RunId id, String name, CompletableFuture<Pod> end, long started)
+            throws InterruptedException {
+        Optional<Pod> ended = within(end, config.startupTimeout());
+        if (ended.isEmpty()) {
+            Optional<Pod> now = watcher.cached(name);
+            if (now.map(PodState::pending).orElse(true)) {
+                LOG.log(Level.WARNING, "sandbox pod {0} still pending after {1}: {2}", name, config.startupTimeout(),
+                        now.map(Pod::getStatus).orElse(null));
+                return internalError(id, "the sandbox pod did not start within "
+                        + config.startupTimeout().toMillis() + " ms", started);
+            }
+            ended = within(end, Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(config.completionMargin()));
+            if (ended.isEmpty()) {
+                return internalError(id, "the sandbox pod did not report its end in time", started);
+            }
+        }
+        Pod pod = ended.get();
+        Optional<String> startFailure = PodState.startFailure(pod);
+        if (startFailure.isPresent()) {
+            return internalError(id, startFailure.get(), started);
+        }
+        if (!PodState.finished(pod)) {
+            return internalError(id, "the sandbox pod was deleted before it finished", started);
+        }
+        String log;
+        try {
+            log = client.raw(logPath(name, logLimitBytes(request.limits().outputBytes(), request.tests().size())));
+        } catch (KubernetesClientException e) {
+            LOG.log(Level.WARNING, "cannot read the log of sandbox pod " + name, e);
+            return internalError(id, "the sandbox's result could not be read", started);
+        }
+        return Envelope.parse(log == null ? "" : log, id, NAME)
+                .orElseGet(() -> withoutEnvelope(pod, request, id, started));
+    }
+
+    /** The pod ended and the runner printed no result: the node stopped it (limits) or the sandbox broke. */
+    private RunResult withoutEnvelope(Pod pod, RunRequest request, RunId id, long started) {
+        if (PodState.oomKilled(pod)) {
+            return limitHit(Status.MEMORY_LIMIT, "the sandbox ran out of memory", request, id, started);
+        }
+        if (PodState.deadlineExceeded(pod)) {
+            if (PodState.containerStarted(pod)) {
+                return limitHit(Status.TIMEOUT, "the sandbox reached its deadline of "
+                        + PodSpecs.activeDeadlineSeconds(request) + " s", request, id, started);
+            }
+            return internalError(id, "the sandbox pod reached its deadline before its container started", started);
+        }
+        String exitCode = PodState.terminated(pod).map(t -> " (exit code " + t.getExitCode() + ")").orElse("");
+        return internalError(id, "the sandbox ended without a result" + exitCode, started);
+    }
+
+    /**
+     * Creates the pod in one call. The client retries a request that timed out or met a 5xx, and when the first attempt
+     * had in fact succeeded the retry meets 409 AlreadyExists; the name holds a random run id, so that pod is ours.
+     */
+    private void create(Pod pod) {
+        try {
+            client.pods().inNamespace(config.namespace()).resource(pod).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    private RunResult createFailed(KubernetesClientException e, RunRequest request, RunId id, String name, long started) {
+        int code = e.getCode();
+        if (code == 403 && mentions(e, "exceeded quota")) {
+            throw new BackendUnavailableException("the sandbox quota is exhausted; try again shortly",
+                    Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)), e);
+        }
+        if (code == 429) {
+            throw new BackendUnavailableException("the Kubernetes API server is unavailable", UNREACHABLE_RETRY_AFTER, e);
+        }
+        if (code <= 0 || code >= 500) {
+            delete(name); // the request may have reached the API server before it failed
+            throw new BackendUnavailableException("the Kubernetes API server is unavailable", UNREACHABLE_RETRY_AFTER, e);
+        }
+        // RBAC or Pod Security admission (403), an invalid spec (422): retrying will not help, and
+        // the operator has to act, so the run fails as the sandbox's fault and the cause goes to the log
+        LOG.log(Level.ERROR, "the API server refused a sandbox pod with HTTP " + code, e);
+        return internalError(id, "the cluster refused the sandbox pod (HTTP " + code + ")", started);
+    }
+
+    private void delete(String name) {
+        boolean interrupted = Thread.interrupted(); // an interrupted run must still remove its pod
+        try {
+            SandboxPods.delete(client, config.namespace(), name);
+        } catch (KubernetesClientException e) {
+            LOG.log(Level.WARNING, "cannot delete sandbox pod " + name + "; the reaper will", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private String logPath(String podName, int limitBytes) {
+        return "/api/v1/namespaces/" + config.namespace() + "/pods/" + podName + "/log?container=" + PodSpecs.CONTAINER
+                + "&limitBytes=" + limitBytes;
+    }
+
+    private static Optional<Pod> within(CompletableFuture<Pod> end, Duration timeout) throws InterruptedException {
+        try {
+            return Optional.of(end.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (CancellationException | ExecutionException e) {
+            throw new BackendUnavailableException("the Kubernetes backend is shutting down", UNREACHABLE_RETRY_AFTER, e);
+        }
+    }
+
+    private static boolean mentions(KubernetesClientException e, String text) {
+        String statusMessage = e.getStatus() == null ? null : e.getStatus().getMessage();
+        return (statusMessage != null && statusMessage.contains(text)) || String.valueOf(e.getMessage()).contains(text);
+    }
+
+    private static RunResult limitHit(Status status, String detail, RunRequest request, RunId id, long started) {
+        return new RunResult(id.value(), status, null, "SIGKILL", "", "", "", false, elapsedMs(started), 0, 0, NAME, detail,
+                List.of(), request.judged() ? status.wireName() : null);
+    }
+
+    private static RunResult internalError(RunId id, String detail, long started) {
+        return RunResult.internalError(id, NAME, detail, elapsedMs(started));
+    }
+
+    private static long elapsedMs(long started) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+}

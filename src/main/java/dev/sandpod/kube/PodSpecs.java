@@ -1,0 +1,175 @@
+package dev.sandpod.kube;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import dev.sandpod.run.JobCodec;
+import dev.sandpod.run.JobTooLargeException;
+import dev.sandpod.run.Limits;
+import dev.sandpod.run.RunId;
+import dev.sandpod.run.RunRequest;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+
+/**
+ * The sandbox pod of one run (DESIGN §4), built from the request, the run id and a UID the caller picked: no API calls and
+ * no randomness, so the same inputs always give the same pod.
+ *
+ * <p>The job travels in one environment variable, {@value #JOB_ENV}. An env var keeps the run to a single API call (no
+ * ConfigMap) and needs no volume. The alternative, a downward-API annotation, allows 256 KiB in total but needs a
+ * downwardAPI volume, which podman's {@code kube play} cannot mount, and podman rejects annotation values over 63 characters.
+ * The price is Linux's {@code MAX_ARG_STRLEN}: one env string, {@code NAME=value} and its NUL, holds at most 131072 bytes,
+ * and a bigger job is refused with {@link JobTooLargeException} (HTTP 413). The runner source is an argv string under the
+ * same cap, checked once when this class is built.
+ *
+ * <p>Kubernetes expands {@code $(VAR)} and turns {@code $$} into {@code $} in env values, command and args. The job JSON
+ * therefore spells every {@code $} as {@code \u0024}, which JSON reads back as the same character, and the runner source
+ * doubles its {@code $}, so that both reach the process byte for byte.
+ */
+final class PodSpecs {
+    static final String CONTAINER = "sandbox";
+    static final String JOB_ENV = "SANDPOD_JOB";
+    static final String TMP = "/tmp";
+    static final String WORKDIR = TMP + "/run";
+    /** Linux {@code MAX_ARG_STRLEN}: the longest single argv or environment string, its terminating NUL included. */
+    static final int MAX_ARG_STRLEN = 131072;
+    static final int MAX_JOB_BYTES = MAX_ARG_STRLEN - (JOB_ENV + "=").length() - 1;
+    private static final String TMP_VOLUME = "tmp";
+    private static final String RUNNER_RESOURCE = "/runner.py";
+
+    private final KubeConfig config;
+    private final List<String> command;
+
+    PodSpecs(KubeConfig config, String runnerSource) {
+        this.config = config;
+        // podman's kube play cannot parse a command string that starts with whitespace, and Python ignores leading blank lines
+        String source = runnerSource.stripLeading();
+        int bytes = source.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_ARG_STRLEN - 1) {
+            throw new IllegalStateException("runner source is " + bytes + " bytes, over the " + (MAX_ARG_STRLEN - 1)
+                    + " bytes one argv string may hold");
+        }
+        this.command = List.of("python3", "-I", "-c", source.replace("$", "$$"),
+                "--job-env", JOB_ENV, "--rlimit-nproc", "--workdir", WORKDIR);
+    }
+
+    /** Pod specs that run the runner bundled with the service ({@code runner.py} on the class path). */
+    static PodSpecs withBundledRunner(KubeConfig config) {
+        try (InputStream in = PodSpecs.class.getResourceAsStream(RUNNER_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("runner.py is missing from the class path");
+            }
+            return new PodSpecs(config, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read runner.py from the class path", e);
+        }
+    }
+
+    /**
+     * {@code activeDeadlineSeconds}: the program's wall limit rounded up to seconds, times the number of programs a judged
+     * run starts, plus one second for the runner to start and report (3 at the default 2000 ms).
+     */
+    static long activeDeadlineSeconds(RunRequest request) {
+        long programs = Math.max(1, request.tests().size());
+        return (request.limits().timeMs() * programs + 999) / 1000 + 1;
+    }
+
+    /** @throws JobTooLargeException when the job JSON does not fit in one environment string */
+    Pod podFor(RunRequest request, RunId id, int uid) {
+        Limits limits = request.limits();
+        Map<String, Quantity> resources = Map.of(
+                "cpu", config.cpu(),
+                "memory", new Quantity((limits.memoryMb() + config.runnerOverheadMb()) + "Mi"),
+                "ephemeral-storage", config.ephemeralStorage());
+        return new PodBuilder()
+                .withNewMetadata()
+                    .withName(PodNames.of(id))
+                    .withNamespace(config.namespace())
+                    .withLabels(Labels.forRun(id, config.replica(), config.labels()))
+                    .withAnnotations(config.annotations())
+                .endMetadata()
+                .withNewSpec()
+                    .withRestartPolicy("Never")
+                    .withActiveDeadlineSeconds(activeDeadlineSeconds(request))
+                    .withTerminationGracePeriodSeconds(0L)
+                    .withServiceAccountName(config.serviceAccount())
+                    .withAutomountServiceAccountToken(false)
+                    .withEnableServiceLinks(false)
+                    .withHostNetwork(false)
+                    .withHostPID(false)
+                    .withHostIPC(false)
+                    .withHostUsers(config.hostUsers() ? null : Boolean.FALSE)
+                    .withRuntimeClassName(emptyToNull(config.runtimeClassName()))
+                    .withPriorityClassName(emptyToNull(config.priorityClassName()))
+                    .withNodeSelector(config.nodeSelector())
+                    .withTolerations(config.tolerations())
+                    .withDnsPolicy("None")
+                    .withNewDnsConfig()
+                        .withNameservers(config.dnsNameserver())
+                    .endDnsConfig()
+                    .withNewSecurityContext()
+                        .withRunAsNonRoot(true)
+                        .withRunAsUser((long) uid)
+                        .withRunAsGroup((long) uid)
+                        .withFsGroup((long) uid)
+                        .withNewSeccompProfile()
+                            .withType("RuntimeDefault")
+                        .endSeccompProfile()
+                    .endSecurityContext()
+                    .addNewContainer()
+                        .withName(CONTAINER)
+                        .withImage(config.image())
+                        .withImagePullPolicy(config.imagePullPolicy())
+                        .withCommand(command)
+                        .addNewEnv()
+                            .withName(JOB_ENV)
+                            .withValue(jobJson(request))
+                        .endEnv()
+                        .withNewResources()
+                            .withRequests(resources)
+                            .withLimits(resources)
+                        .endResources()
+                        .withNewSecurityContext()
+                            .withAllowPrivilegeEscalation(false)
+                            .withPrivileged(false)
+                            .withReadOnlyRootFilesystem(true)
+                            .withRunAsNonRoot(true)
+                            .withNewCapabilities()
+                                .withDrop("ALL")
+                            .endCapabilities()
+                        .endSecurityContext()
+                        .addNewVolumeMount()
+                            .withName(TMP_VOLUME)
+                            .withMountPath(TMP)
+                        .endVolumeMount()
+                    .endContainer()
+                    .addNewVolume()
+                        .withName(TMP_VOLUME)
+                        .withNewEmptyDir()
+                            .withMedium("Memory")
+                            .withSizeLimit(new Quantity(Long.toString(limits.fileBytes())))
+                        .endEmptyDir()
+                    .endVolume()
+                .endSpec()
+                .build();
+    }
+
+    private static String jobJson(RunRequest request) {
+        String json = JobCodec.encodeString(request).replace("$", "\\u0024");
+        int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_JOB_BYTES) {
+            throw new JobTooLargeException("the job is " + bytes + " bytes as JSON; a Kubernetes sandbox takes at most "
+                    + MAX_JOB_BYTES + " (one environment string, Linux MAX_ARG_STRLEN " + MAX_ARG_STRLEN + " bytes)");
+        }
+        return json;
+    }
+
+    private static String emptyToNull(String value) {
+        return value.isEmpty() ? null : value;
+    }
+}

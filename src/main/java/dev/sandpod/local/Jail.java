@@ -1,0 +1,160 @@
+package dev.sandpod.local;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One started jail: its process, its cgroup, its host uid and, on the cold path, the directory of its job file.
+ * Single use: {@link #close} kills everything in it and removes what the host made for it.
+ */
+final class Jail implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Jail.class.getName());
+    /** The runner prints one envelope holding at most a few capped outputs; more than this is not a runner's. */
+    static final int MAX_STDOUT_BYTES = 16 << 20;
+    private static final int MAX_STDERR_BYTES = 8 << 10;
+    private static final Duration TEARDOWN = Duration.ofSeconds(5);
+
+    private final String name;
+    private final Process process;
+    private final RunCgroup cgroup;
+    private final HostUids uids;
+    private final int hostUid;
+    private final Path jobDir;
+    private final long fileBytes;
+    private final CompletableFuture<byte[]> stdout;
+    private final CompletableFuture<byte[]> stderr;
+    private boolean closed;
+
+    /**
+     * @param hostUid  the leased host uid, or -1 when the jail runs as the service's own uid
+     * @param jobDir   the cold path's job directory, or null for a warm jail
+     * @param fileBytes the tmpfs size the jail was built with, which a later job cannot change
+     */
+    Jail(String name, Process process, RunCgroup cgroup, HostUids uids, int hostUid, Path jobDir, long fileBytes) {
+        this.name = name;
+        this.process = process;
+        this.cgroup = cgroup;
+        this.uids = uids;
+        this.hostUid = hostUid;
+        this.jobDir = jobDir;
+        this.fileBytes = fileBytes;
+        this.stdout = drain(process.getInputStream(), MAX_STDOUT_BYTES, "stdout");
+        this.stderr = drain(process.getErrorStream(), MAX_STDERR_BYTES, "stderr");
+    }
+
+    String name() {
+        return name;
+    }
+
+    RunCgroup cgroup() {
+        return cgroup;
+    }
+
+    long fileBytes() {
+        return fileBytes;
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** Gives a warm jail its job: the runner reads stdin until EOF, so closing it is what starts the run. */
+    void send(byte[] job) throws IOException {
+        try (OutputStream stdin = process.getOutputStream()) {
+            stdin.write(job);
+        }
+    }
+
+    /** Closes stdin without a job, for a cold jail (whose job is a file) or a trial command. */
+    void closeStdin() throws IOException {
+        process.getOutputStream().close();
+    }
+
+    /** Waits until the jail's PID 1 has exited, or the timeout; true when it exited by itself. */
+    boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The exit status of bwrap (the runner's, or 125 when the jail never entered its cgroup); only after exit. */
+    int exitValue() {
+        return process.exitValue();
+    }
+
+    /** What the jail's PID 1 printed; complete once the jail is closed, since then no writer is left. */
+    String stdout() {
+        return text(stdout);
+    }
+
+    /** The start of bubblewrap's and the runner's own diagnostics, for the log; never for clients (host paths). */
+    String stderr() {
+        return text(stderr);
+    }
+
+    /**
+     * Kills bwrap, whose death takes PID 1 and with it the whole pid namespace, then empties and removes the
+     * cgroup, returns the host uid, and deletes the job directory. Logs what it could not undo.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        process.destroyForcibly();
+        if (cgroup.destroy(TEARDOWN)) {
+            if (hostUid > 0) {
+                uids.release(hostUid);
+            }
+        } else {
+            LOG.log(System.Logger.Level.ERROR, "jail {0}: its cgroup could not be emptied and removed within {1};"
+                    + " host uid {2} stays out of use", name, TEARDOWN, hostUid);
+        }
+        if (jobDir != null) {
+            try {
+                Files.deleteIfExists(jobDir.resolve(Jails.JOB_FILE));
+                Files.deleteIfExists(jobDir);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "jail " + name + ": cannot delete its job directory", e);
+            }
+        }
+    }
+
+    private static String text(CompletableFuture<byte[]> stream) {
+        try {
+            return new String(stream.get(TEARDOWN.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        } catch (ExecutionException | TimeoutException e) {
+            return "";
+        }
+    }
+
+    /** Reads a stream to its end on a virtual thread, keeping the first {@code cap} bytes and discarding the rest. */
+    private CompletableFuture<byte[]> drain(InputStream in, int cap, String what) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        Thread.ofVirtual().name("jail-" + what + "-" + name).start(() -> {
+            ByteArrayOutputStream kept = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            try (in) {
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    kept.write(buffer, 0, Math.max(0, Math.min(n, cap - kept.size())));
+                }
+            } catch (IOException closedUnderUs) {
+                // the process was destroyed: keep what arrived
+            }
+            result.complete(kept.toByteArray());
+        });
+        return result;
+    }
+}

@@ -1,0 +1,251 @@
+package dev.sandpod.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import dev.sandpod.run.Limits;
+
+/**
+ * Starts jails: creates the run's cgroup, leases its host uid, writes its job file, and launches the
+ * {@link BwrapCommand}.
+ *
+ * <p>Every jail is started from one long-lived platform thread. bubblewrap's {@code --die-with-parent} uses
+ * {@code PR_SET_PDEATHSIG}, which fires when the <em>thread</em> that forked the process exits, not the process:
+ * a jail forked from a pooled carrier or request thread would be killed when that thread retires, and a pooled jail
+ * could die while it waits. The spawner thread lives as long as this object, so jails die with the service only.
+ *
+ * <p>The service's own files live in a fresh 0700 directory: the seccomp program and the runner, written once, and
+ * one 0700 directory per cold run holding its job. The jail gets copies of them through fds, never their paths;
+ * a jail's writable space is its own tmpfs, which vanishes with its mount namespace, so the host never opens,
+ * follows or deletes a path user code could have touched.
+ */
+final class Jails implements AutoCloseable {
+    static final String JOB_FILE = "job.json";
+    /** The state directory's name says which process owns it. */
+    static final String STATE_DIR_PREFIX = "sandpod-local-" + ProcessHandle.current().pid() + "-";
+    static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    /** Tasks the jail needs beyond the program's: bwrap, the runner and its helper threads. */
+    static final int RUNNER_TASKS = 8;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final LocalConfig config;
+    private final Cgroups cgroups;
+    private final HostUids uids;
+    private final boolean switchUid;
+    private final Path stateDir;
+    private final Path seccompFile;
+    private final Path runnerFile;
+    private final List<BwrapCommand.RootEntry> root;
+    private final ExecutorService spawner = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "sandpod-jail-spawner");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private Jails(LocalConfig config, Cgroups cgroups, boolean switchUid, Path stateDir, Path seccompFile,
+                  Path runnerFile, List<BwrapCommand.RootEntry> root) {
+        this.config = config;
+        this.cgroups = cgroups;
+        this.uids = new HostUids(config.hostUidMin(), config.hostUidMax());
+        this.switchUid = switchUid;
+        this.stateDir = stateDir;
+        this.seccompFile = seccompFile;
+        this.runnerFile = runnerFile;
+        this.root = root;
+    }
+
+    /** The runner shipped with the service, the classpath resource {@code /runner.py}. */
+    static byte[] bundledRunner() throws IOException {
+        try (InputStream in = Jails.class.getResourceAsStream("/runner.py")) {
+            if (in == null) {
+                throw new IOException("runner.py is missing from the classpath");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * Finds the cgroup hierarchy and writes the service's files, {@code runner} among them; fails with a message
+     * that names what is missing.
+     */
+    static Jails open(LocalConfig config, byte[] runner) throws IOException {
+        Cgroups cgroups;
+        try {
+            cgroups = Cgroups.open(config.cgroupVersion(), config.cgroupParent());
+        } catch (AccessDeniedException e) {
+            throw new IOException("cgroups: no write access to " + e.getFile() + ": run the service as root, or in a"
+                    + " cgroup delegated to its user", e);
+        } catch (FileSystemException e) {
+            throw new IOException("cgroups: cannot use " + e.getFile() + ": " + e.getReason(), e);
+        } catch (IOException e) {
+            throw new IOException("cgroups: " + e.getMessage(), e);
+        }
+        Path stateDir = Files.createTempDirectory(STATE_DIR_PREFIX);
+        Path seccomp = writePrivate(stateDir.resolve("seccomp.bpf"), Seccomp.program());
+        Path runnerFile = writePrivate(stateDir.resolve("runner.py"), runner);
+        return new Jails(config, cgroups, isRoot(), stateDir, seccomp, runnerFile, rootEntries());
+    }
+
+    LocalConfig config() {
+        return config;
+    }
+
+    /** A cold jail: the job is copied in as a file and the runner reads it with {@code --job-file}. */
+    Jail startCold(Limits limits, byte[] job) throws IOException, InterruptedException {
+        Path jobDir = Files.createTempDirectory(stateDir, "job-");
+        writePrivate(jobDir.resolve(JOB_FILE), job);
+        return start(limits, jobDir, runnerCommand(true));
+    }
+
+    /** A warm jail: the runner waits for its job on stdin ({@link Jail#send}). */
+    Jail startWarm(Limits limits) throws IOException, InterruptedException {
+        return start(limits, null, runnerCommand(false));
+    }
+
+    /** A jail running {@code command} instead of the runner, for the start-up trial. */
+    Jail startCommand(Limits limits, List<String> command) throws IOException, InterruptedException {
+        return start(limits, null, command);
+    }
+
+    /** The memory limit of a jail's cgroup: the program's allowance plus the runner's own. */
+    long memoryBytes(Limits limits) {
+        return (long) (limits.memoryMb() + config.runnerOverheadMb()) << 20;
+    }
+
+    int maxTasks(Limits limits) {
+        return limits.maxProcs() + RUNNER_TASKS;
+    }
+
+    private Jail start(Limits limits, Path jobDir, List<String> command) throws IOException, InterruptedException {
+        String name = "jail-" + HexFormat.of().formatHex(randomBytes());
+        int hostUid = switchUid ? uids.lease() : -1;
+        if (switchUid && hostUid < 0) {
+            deleteJobDir(jobDir);
+            throw new IOException("every host uid of " + config.hostUidMin() + "-" + config.hostUidMax() + " is in use");
+        }
+        RunCgroup cgroup;
+        try {
+            cgroup = cgroups.create(name, memoryBytes(limits), maxTasks(limits));
+        } catch (IOException | RuntimeException e) {
+            if (hostUid > 0) {
+                uids.release(hostUid);
+            }
+            deleteJobDir(jobDir);
+            throw e;
+        }
+        BwrapCommand.Spec spec = new BwrapCommand.Spec(config.bwrap(), SETPRIV, hostUid > 0 ? hostUid : null,
+                config.uid(), config.gid(), limits.fileBytes(), root, cgroup.procsFiles(), cgroup.oomCounter(),
+                seccompFile, runnerFile, jobDir == null ? null : jobDir.resolve(JOB_FILE), command);
+        Process process;
+        try {
+            process = spawn(BwrapCommand.argv(spec));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            cgroup.destroy(Duration.ofSeconds(5));
+            if (hostUid > 0) {
+                uids.release(hostUid);
+            }
+            deleteJobDir(jobDir);
+            throw e;
+        }
+        return new Jail(name, process, cgroup, uids, hostUid, jobDir, limits.fileBytes());
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[8];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    private List<String> runnerCommand(boolean jobFile) {
+        String python = config.python().toString();
+        List<String> command = new ArrayList<>(List.of(python, "-I", "-S", BwrapCommand.RUNNER_PATH));
+        command.addAll(jobFile ? List.of("--job-file", BwrapCommand.JOB_PATH) : List.of("--job-stdin"));
+        // the runner's default working directory is on the jail's /tmp tmpfs; a uid per jail makes NPROC exact
+        command.addAll(List.of("--python", python, "--rlimit-nproc"));
+        return command;
+    }
+
+    /** Starts the process on the spawner thread (see the class comment); an interrupt never leaks a started jail. */
+    private Process spawn(List<String> argv) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(argv).directory(stateDir.toFile());
+        builder.environment().clear();
+        Future<Process> started = spawner.submit(builder::start);
+        try {
+            return started.get();
+        } catch (InterruptedException e) {
+            try {
+                started.get().destroyForcibly();
+            } catch (ExecutionException failed) {
+                // never started
+            }
+            throw e;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException("cannot start bwrap", e.getCause());
+        }
+    }
+
+    @Override
+    public void close() {
+        spawner.shutdownNow();
+        cgroups.close();
+        try (var files = Files.list(stateDir)) {
+            for (Path file : files.toList()) {
+                Files.deleteIfExists(file);
+            }
+            Files.deleteIfExists(stateDir);
+        } catch (IOException e) {
+            System.getLogger(Jails.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot remove the local backend's state directory", e);
+        }
+    }
+
+    private static void deleteJobDir(Path jobDir) throws IOException {
+        if (jobDir != null) {
+            Files.deleteIfExists(jobDir.resolve(JOB_FILE));
+            Files.deleteIfExists(jobDir);
+        }
+    }
+
+    private static Path writePrivate(Path file, byte[] content) throws IOException {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        return Files.write(file, content);
+    }
+
+    /** The effective uid is 0: jails then switch to a leased host uid; otherwise they run as the service's uid. */
+    static boolean isRoot() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Uid:")) {
+                return line.split("\\s+")[2].equals("0");
+            }
+        }
+        throw new IOException("no Uid line in /proc/self/status");
+    }
+
+    /** The host's /bin, /lib and /lib64 as the jail recreates them: symlinks on merged-/usr hosts, else binds. */
+    private static List<BwrapCommand.RootEntry> rootEntries() throws IOException {
+        List<BwrapCommand.RootEntry> entries = new ArrayList<>();
+        for (String name : List.of("bin", "lib", "lib64")) {
+            Path path = Path.of("/", name);
+            if (Files.isSymbolicLink(path)) {
+                entries.add(new BwrapCommand.RootEntry(name, Files.readSymbolicLink(path).toString()));
+            } else if (Files.isDirectory(path)) {
+                entries.add(new BwrapCommand.RootEntry(name, null));
+            }
+        }
+        return entries;
+    }
+}

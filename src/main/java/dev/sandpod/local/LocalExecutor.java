@@ -1,0 +1,225 @@
+package dev.sandpod.local;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import dev.sandpod.run.BackendUnavailableException;
+import dev.sandpod.run.Envelope;
+import dev.sandpod.run.Executor;
+import dev.sandpod.run.JobCodec;
+import dev.sandpod.run.Limits;
+import dev.sandpod.run.RunId;
+import dev.sandpod.run.RunRequest;
+import dev.sandpod.run.RunResult;
+import dev.sandpod.run.Status;
+
+/**
+ * The local backend (DESIGN §5): every run in a fresh bubblewrap jail with its own cgroup, taken warm from the
+ * {@link LocalPool} when one fits, else started cold with the job copied in as a file.
+ *
+ * <p>The runner inside enforces the run's limits and reports; this class only guards it: a deadline of the run's
+ * time limit plus a margin kills a jail whose runner hangs, and a jail that ends without an envelope is reported
+ * from what the host can see (the cgroup's OOM counter, the deadline), else as {@code internal_error}. When
+ * {@link #run} returns, the jail's processes, cgroup and job directory are gone.
+ *
+ * <p>If the host lacks anything a jail needs, {@link #create} says what in {@link #unreadyReason} and every run is
+ * refused: code never runs unjailed.
+ */
+public final class LocalExecutor implements Executor {
+    public static final String NAME = "local";
+    private static final System.Logger LOG = System.getLogger(LocalExecutor.class.getName());
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(30);
+    private static final String TRIAL_OUTPUT = "sandpod-ok";
+
+    private final Jails jails;
+    private final LocalPool pool;
+    private final String unreadyReason;
+
+    private LocalExecutor(Jails jails, LocalPool pool, String unreadyReason) {
+        this.jails = jails;
+        this.pool = pool;
+        this.unreadyReason = unreadyReason;
+    }
+
+    /**
+     * Checks the host, runs one trial job through a real jail, and starts the pool.
+     *
+     * @param defaults the limits pooled jails are started with (the configured defaults)
+     */
+    public static LocalExecutor create(LocalConfig config, Limits defaults) {
+        byte[] runner;
+        try {
+            runner = Jails.bundledRunner();
+        } catch (IOException e) {
+            return unavailable(e.getMessage());
+        }
+        return create(config, defaults, runner);
+    }
+
+    /** As {@link #create(LocalConfig, Limits)}, with another runner (tests use one that misbehaves on purpose). */
+    static LocalExecutor create(LocalConfig config, Limits defaults, byte[] runner) {
+        String reason = LocalPreflight.hostReason(config);
+        Jails jails = null;
+        if (reason == null) {
+            try {
+                jails = Jails.open(config, runner);
+                reason = trial(jails, defaults);
+            } catch (IOException e) {
+                reason = e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reason = "interrupted during start-up";
+            }
+        }
+        if (reason != null) {
+            if (jails != null) {
+                jails.close();
+            }
+            return unavailable(reason);
+        }
+        LocalPool pool = new LocalPool(jails, defaults, config.poolSize());
+        pool.fill();
+        return new LocalExecutor(jails, pool, null);
+    }
+
+    private static LocalExecutor unavailable(String reason) {
+        LOG.log(System.Logger.Level.ERROR, "local backend unavailable: {0}", reason);
+        return new LocalExecutor(null, null, reason);
+    }
+
+    /** Runs a hello-world job through the cold path; the reason it failed, or null. */
+    private static String trial(Jails jails, Limits defaults) throws IOException, InterruptedException {
+        RunRequest hello = RunRequest.of("print('" + TRIAL_OUTPUT + "')", "", defaults);
+        Jail jail = jails.startCold(defaults, JobCodec.encode(hello));
+        Attempt attempt = attempt(jails, jail, null, hello, RunId.random(), System.nanoTime());
+        RunResult result = attempt.result();
+        if (result.status() == Status.OK && result.stdout().equals(TRIAL_OUTPUT + "\n")) {
+            return null;
+        }
+        return "a trial run in a jail failed with " + result.status().wireName()
+                + (attempt.stderr().isBlank() ? "" : ": " + attempt.stderr().strip().lines().findFirst().orElse(""));
+    }
+
+    @Override
+    public RunResult run(RunRequest request, RunId id) throws InterruptedException {
+        if (unreadyReason != null) {
+            throw new BackendUnavailableException("the local sandbox is unavailable", RETRY_AFTER, null);
+        }
+        long start = System.nanoTime();
+        byte[] job = JobCodec.encode(request);
+        Jail warm = pool.claim(request.limits());
+        if (warm != null) {
+            try {
+                return attempt(jails, warm, job, request, id, start).result();
+            } catch (IOException deadRunner) {
+                // the job never reached a runner, so nothing ran: take the cold path instead
+                LOG.log(System.Logger.Level.WARNING, "pooled jail " + warm.name() + " refused its job", deadRunner);
+            }
+        }
+        try {
+            Jail cold = jails.startCold(request.limits(), job);
+            return attempt(jails, cold, null, request, id, start).result();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "run " + id + ": cannot start a jail", e);
+            return RunResult.internalError(id, NAME, "the sandbox could not be started", elapsedMs(start));
+        }
+    }
+
+    /** What one jail produced, with its diagnostics for the log (never for clients: they name host paths). */
+    private record Attempt(RunResult result, String stderr) {
+    }
+
+    /**
+     * Gives the jail its job ({@code job} on stdin, or null when it is a file), waits for the runner within the
+     * deadline, tears the jail down and reads its result. Throws only when the job could not be written.
+     */
+    private static Attempt attempt(Jails jails, Jail jail, byte[] job, RunRequest request, RunId id, long start)
+            throws IOException, InterruptedException {
+        try {
+            if (job == null) {
+                jail.closeStdin();
+            } else {
+                jail.send(job);
+            }
+            boolean exited = jail.awaitExit(deadline(jails.config(), request));
+            Evidence evidence = Evidence.of(jail.cgroup());
+            jail.close();
+            Optional<RunResult> reported = Envelope.parse(jail.stdout(), id, NAME);
+            if (reported.isPresent()) {
+                return new Attempt(reported.get(), jail.stderr());
+            }
+            long timeMs = elapsedMs(start);
+            RunResult result;
+            if (evidence.oomKills() > 0) {
+                result = synthesized(request, id, Status.MEMORY_LIMIT, "SIGKILL", "the sandbox ran out of memory",
+                        timeMs, evidence);
+            } else if (!exited) {
+                result = synthesized(request, id, Status.TIMEOUT, "SIGKILL",
+                        "the sandbox did not finish within its deadline", timeMs, evidence);
+            } else {
+                LOG.log(System.Logger.Level.ERROR, "run {0}: jail {1} exited {2} without a result; stderr: {3}", id,
+                        jail.name(), jail.exitValue(), jail.stderr());
+                result = synthesized(request, id, Status.INTERNAL_ERROR, null, "the sandbox ended without a result",
+                        timeMs, evidence);
+            }
+            return new Attempt(result, jail.stderr());
+        } finally {
+            jail.close();
+        }
+    }
+
+    /** The run's own time limit, once per judge-mode test plus the main run, and the configured margin. */
+    private static Duration deadline(LocalConfig config, RunRequest request) {
+        return Duration.ofMillis((long) request.limits().timeMs() * (1 + request.tests().size()))
+                .plus(config.deadlineMargin());
+    }
+
+    private static RunResult synthesized(RunRequest request, RunId id, Status status, String signal, String detail,
+                                         long timeMs, Evidence evidence) {
+        return new RunResult(id.value(), status, null, signal, "", "", "", false, timeMs, evidence.cpuMs(),
+                evidence.peakMemoryKb(), NAME, detail, List.of(), request.judged() ? status.wireName() : null);
+    }
+
+    /** What the cgroup saw, read before it is removed; zeros where a counter could not be read. */
+    private record Evidence(long oomKills, long peakMemoryKb, long cpuMs) {
+        static Evidence of(RunCgroup cgroup) {
+            try {
+                return new Evidence(cgroup.oomKills(), cgroup.peakMemoryKb(), cgroup.cpuMs());
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot read a jail's cgroup counters", e);
+                return new Evidence(0, 0, 0);
+            }
+        }
+    }
+
+    private static long elapsedMs(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String unreadyReason() {
+        return unreadyReason;
+    }
+
+    /** Jails waiting in the pool. */
+    int pooledJails() {
+        return pool == null ? 0 : pool.idleCount();
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.close();
+        }
+        if (jails != null) {
+            jails.close();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.sandpod.e2e;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import dev.sandpod.TestServers;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The seed's own checks and issue 2's acceptance list, through HTTP, the real service and real bubblewrap jails. */
+class LocalSeedChecksTest {
+    private static Service service;
+
+    @BeforeAll
+    static void start() {
+        service = Service.start(Map.of("SANDPOD_BACKEND", "local"), TestServers::backend);
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
+
+    @Test
+    @DisplayName("seed: print('Hello, World!') answers message 'Hello, World!\\n'")
+    void helloWorld() throws Exception {
+        Service.Answer answer = service.post("/", Map.of("code", "print('Hello, World!')"));
+        assertEquals(200, answer.status());
+        assertEquals("Hello, World!\n", answer.text("message"));
+        assertEquals("ok", answer.text("status"));
+        assertEquals("local", answer.text("backend"));
+    }
+
+    @Test
+    @DisplayName("seed: print(input()) echoes 'With input!'")
+    void echoesInput() throws Exception {
+        Service.Answer answer = service.post("/", Map.of("code", "print(input())", "input", "With input!"));
+        assertEquals(200, answer.status());
+        assertEquals("With input!\n", answer.text("message"));
+    }
+
+    @Test
+    @DisplayName("seed: while True: pass answers 408 with a message containing Timeout")
+    void busyLoopTimesOut() throws Exception {
+        Service.Answer answer = service.post("/", Map.of("code", "while True: pass"));
+        assertEquals(408, answer.status());
+        assertTrue(answer.text("message").contains("Timeout"), answer.text("message"));
+        assertEquals("timeout", answer.text("status"));
+    }
+
+    @Test
+    @DisplayName("seed: a body without code answers 400 Code is required")
+    void missingCode() throws Exception {
+        Service.Answer answer = service.post("/", Map.of("input", "x"));
+        assertEquals(400, answer.status());
+        assertEquals("Code is required", answer.text("message"));
+    }
+
+    @Test
+    void sleepingProgramTimesOutOnV1() throws Exception {
+        Service.Answer answer = service.post("/v1/runs", Map.of("code", "import time\ntime.sleep(30)",
+                "timeoutMs", 1000));
+        assertEquals(200, answer.status());
+        assertEquals("timeout", answer.text("status"));
+    }
+
+    @Test
+    @DisplayName("Repeated input() reads every line, and a last line without \\n too")
+    void multiLineInput() throws Exception {
+        Service.Answer answer = service.post("/v1/runs", Map.of(
+                "code", "a = input()\nb = input()\nc = input()\nprint(c, b, a, sep='|')",
+                "input", "one\ntwo\nthree"));
+        assertEquals("ok", answer.text("status"));
+        assertEquals("three|two|one\n", answer.text("stdout"));
+    }
+
+    @Test
+    void argsBecomeArgv() throws Exception {
+        Service.Answer answer = service.post("/v1/runs", Map.of("code", "import sys\nprint(sys.argv[1:])",
+                "args", List.of("a b", "--c")));
+        assertEquals("['a b', '--c']\n", answer.text("stdout"));
+    }
+
+    @Test
+    void everyStatusIsReachable() throws Exception {
+        Map<String, Map<String, Object>> programs = Map.of(
+                "ok", Map.of("code", "print(1)"),
+                "runtime_error", Map.of("code", "raise SystemExit(3)"),
+                "timeout", Map.of("code", "while True: pass", "timeoutMs", 500),
+                "memory_limit", Map.of("code", "x = bytearray(200 * 1024 * 1024)\nx[::4096] = b'a' * len(x[::4096])",
+                        "memoryMb", 64),
+                "output_limit", Map.of("code", "while True: print('x' * 1000)"),
+                "killed", Map.of("code", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"));
+        for (var program : programs.entrySet()) {
+            Service.Answer answer = service.post("/v1/runs", program.getValue());
+            assertEquals(200, answer.status());
+            assertEquals(program.getKey(), answer.text("status"), answer.body().toString());
+        }
+    }
+
+    @Test
+    @DisplayName("16 concurrent runs each get their own output and see neither each other's files nor processes")
+    void concurrentRunsAreIsolated() throws Exception {
+        String code = """
+                import os, sys
+                me = sys.argv[1]
+                open(f'/tmp/{me}', 'w').write(me)
+                others = sorted(f for f in os.listdir('/tmp') if f.startswith('mark-') and f != me)
+                procs = [p for p in os.listdir('/proc') if p.isdigit()]
+                cmdlines = [open(f'/proc/{p}/cmdline', 'rb').read() for p in procs]
+                foreign = [c for c in cmdlines if b'mark-' in c and me.encode() not in c]
+                print(me, others, foreign)
+                """;
+        List<Callable<Service.Answer>> runs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            String mark = "mark-" + i;
+            runs.add(() -> service.post("/v1/runs", Map.of("code", code, "args", List.of(mark))));
+        }
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Service.Answer>> answers = threads.invokeAll(runs);
+            for (int i = 0; i < 16; i++) {
+                Service.Answer answer = answers.get(i).get();
+                assertEquals("ok", answer.text("status"), answer.body().toString());
+                assertEquals("mark-" + i + " [] []\n", answer.text("stdout"));
+            }
+        }
+    }
+
+    @Test
+    void readinessNamesTheBackend() throws Exception {
+        Service.Answer answer = service.get("/health/ready");
+        assertEquals(200, answer.status());
+        assertEquals("UP", answer.text("status"));
+        assertFalse(answer.body().path("checks").isEmpty());
+    }
+}

@@ -1,0 +1,94 @@
+package dev.sandpod.e2e;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import dev.sandpod.TestServers;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The playground page in headless Chromium, against the real service and a real jail. */
+class PlaygroundBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    private static Service service;
+    private static WebDriver browser;
+
+    @BeforeAll
+    static void start(@TempDir Path profile) {
+        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Debian's chromium and chromium-driver are needed: bin/install-deps --tests installs them");
+        service = Service.start(Map.of("SANDPOD_BACKEND", "local"), TestServers::backend);
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM.toFile())
+                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile);
+        ChromeDriverService driver = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(driver, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    @DisplayName("Typing code and input and pressing Run shows the program's output and status")
+    void runsCodeFromThePage() {
+        browser.get(service.base() + "/");
+        replace(browser.findElement(By.id("code")), "print(input().upper())\nprint('<b>not html</b>')");
+        replace(browser.findElement(By.id("input")), "shout");
+        browser.findElement(By.id("run")).click();
+
+        WebElement status = browser.findElement(By.id("status"));
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(ExpectedConditions.attributeContains(status, "class", "ok"));
+        assertEquals("SHOUT\n<b>not html</b>", browser.findElement(By.id("output")).getText());
+        assertTrue(browser.findElements(By.cssSelector("#output b")).isEmpty(), "output must be text, not markup");
+        assertTrue(status.getText().startsWith("ok"), status.getText());
+    }
+
+    @Test
+    @DisplayName("A refused request shows the problem's title and detail")
+    void showsProblems() {
+        browser.get(service.base() + "/");
+        replace(browser.findElement(By.id("code")), "");
+        browser.findElement(By.id("run")).click();
+        WebElement status = browser.findElement(By.id("status"));
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(ExpectedConditions.textToBePresentInElement(status, "400"));
+        assertEquals("Code is required", browser.findElement(By.id("output")).getText());
+    }
+
+    private static void replace(WebElement field, String text) {
+        field.clear();
+        field.sendKeys(text);
+    }
+}

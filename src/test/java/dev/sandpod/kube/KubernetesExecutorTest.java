@@ -1,0 +1,130 @@
+package dev.sandpod.kube;
+
+import java.util.List;
+
+import dev.sandpod.run.Limits;
+import dev.sandpod.run.RunFile;
+import dev.sandpod.run.RunId;
+import dev.sandpod.run.RunRequest;
+import dev.sandpod.run.RunResult;
+import dev.sandpod.run.Status;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs programs through the executor, the mock API server and the emulated kubelet, which runs the pod's command for real,
+ * and checks each result against the bundled runner run straight on this host with the same job.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KubernetesExecutorTest {
+    private static final Limits DEFAULTS = new Limits(2000, 2000, 128, 65536, 16 << 20, 64);
+
+    private MockCluster cluster;
+    private KubernetesExecutor executor;
+
+    @BeforeAll
+    void start() throws InterruptedException {
+        cluster = new MockCluster();
+        executor = cluster.executor(MockCluster.config());
+        Await.ready(executor);
+    }
+
+    @AfterEach
+    void noPodOutlivesItsRun() {
+        assertEquals(List.of(), cluster.pods());
+    }
+
+    @AfterAll
+    void stop() {
+        executor.close();
+        cluster.close();
+    }
+
+    @Test
+    @DisplayName("hello world gives the same result as the runner run locally")
+    void helloWorld() throws Exception {
+        RunResult result = assertSameAsLocal(RunRequest.of("print('hello world')", "", DEFAULTS));
+        assertEquals(Status.OK, result.status());
+        assertEquals("hello world\n", result.stdout());
+        assertEquals("kubernetes", result.backend());
+    }
+
+    @Test
+    @DisplayName("stdin reaches the program and its output comes back")
+    void echoedInput() throws Exception {
+        RunResult result = assertSameAsLocal(RunRequest.of("import sys\nprint(sys.stdin.read().upper(), end='')",
+                "ping\nü €\n", DEFAULTS));
+        assertEquals("PING\nÜ €\n", result.stdout());
+    }
+
+    @Test
+    @DisplayName("a non-zero exit is runtime_error with both streams kept apart")
+    void runtimeError() throws Exception {
+        RunResult result = assertSameAsLocal(RunRequest.of(
+                "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)", "", DEFAULTS));
+        assertEquals(Status.RUNTIME_ERROR, result.status());
+        assertEquals(3, result.exitCode());
+        assertEquals("err\n", result.stderr());
+    }
+
+    @Test
+    @DisplayName("a program past its wall limit is timeout, reported by the runner before the pod's deadline")
+    void timeout() throws Exception {
+        RunResult result = assertSameAsLocal(RunRequest.of("while True:\n    pass", "",
+                new Limits(1000, 2000, 128, 65536, 16 << 20, 64)));
+        assertEquals(Status.TIMEOUT, result.status());
+    }
+
+    @Test
+    @DisplayName("a program past its memory is memory_limit")
+    void memoryLimit() throws Exception {
+        RunResult result = assertSameAsLocal(RunRequest.of("x = bytearray(512 * 1024 * 1024)\nprint(len(x))", "",
+                new Limits(2000, 2000, 64, 65536, 16 << 20, 64)));
+        assertEquals(Status.MEMORY_LIMIT, result.status());
+    }
+
+    @Test
+    @DisplayName("a program printing past its output cap is output_limit, truncated")
+    void outputLimit() throws Exception {
+        RunResult result = assertSameAsLocal(RunRequest.of("print('x' * 100000)", "",
+                new Limits(2000, 2000, 128, 1024, 16 << 20, 64)));
+        assertEquals(Status.OUTPUT_LIMIT, result.status());
+        assertTrue(result.truncated());
+    }
+
+    @Test
+    @DisplayName("$$ and $(VAR) in code, input, args and files reach the program untouched by Kubernetes' expansion")
+    void dollarSyntaxSurvivesKubernetesExpansion() throws Exception {
+        String text = "$$ $(SANDPOD_JOB) $(HOSTNAME) $( $";
+        RunRequest request = new RunRequest(
+                "import sys\nprint('" + text + "')\nprint(sys.stdin.read())\nprint(sys.argv[1:])\nprint(open('f.txt').read())",
+                text, List.of(text), List.of(new RunFile("f.txt", text, "utf8")), DEFAULTS, List.of());
+        RunResult result = assertSameAsLocal(request);
+        assertEquals(text + "\n" + text + "\n['" + text + "']\n" + text + "\n", result.stdout());
+    }
+
+    private RunResult assertSameAsLocal(RunRequest request) throws Exception {
+        RunResult expected = LocalRunner.run(request, RunId.random());
+        RunResult actual = executor.run(request, RunId.random());
+        assertEquals(expected.status(), actual.status(), () -> "status; detail " + actual.detail());
+        assertEquals(expected.exitCode(), actual.exitCode(), "exitCode");
+        assertEquals(expected.signal(), actual.signal(), "signal");
+        assertEquals(expected.stdout(), actual.stdout(), "stdout");
+        assertEquals(withoutWorkdir(expected.stderr()), withoutWorkdir(actual.stderr()), "stderr");
+        assertEquals(withoutWorkdir(expected.output()), withoutWorkdir(actual.output()), "output");
+        assertEquals(expected.truncated(), actual.truncated(), "truncated");
+        return actual;
+    }
+
+    /** Tracebacks name the working directory, which differs between the two runs. */
+    private static String withoutWorkdir(String text) {
+        return text.replaceAll("File \"[^\"]*/main\\.py\"", "File \"main.py\"");
+    }
+}

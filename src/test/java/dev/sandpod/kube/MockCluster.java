@@ -1,0 +1,102 @@
+package dev.sandpod.kube;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.helidon.config.ConfigSources;
+
+/**
+ * A fabric8 mock API server in CRUD mode with a {@link KubeletEmulator} on it, plus clients told apart by User-Agent so
+ * that a test can count the executor's own requests.
+ *
+ * <p>It builds the server itself rather than through {@code @EnableKubernetesMockClient}: the extension keeps expectations
+ * in a plain HashMap, and the emulator adds log expectations while the server's threads read that map.
+ */
+final class MockCluster implements AutoCloseable {
+    static final String NAMESPACE = "sandpod-sandbox";
+    static final String EXECUTOR_AGENT = "sandpod-executor-under-test";
+    static final String REPLICA = "replica-a";
+
+    final KubernetesMockServer server;
+    final KubeletEmulator kubelet;
+    final KubernetesClient admin;
+
+    MockCluster() {
+        Map<ServerRequest, Queue<ServerResponse>> responses = new ConcurrentHashMap<>();
+        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
+                new KubernetesMixedDispatcher(responses), false);
+        server.init();
+        admin = client("sandpod-test");
+        kubelet = new KubeletEmulator(server, client(KubeletEmulator.USER_AGENT), NAMESPACE);
+    }
+
+    /** The shipped {@code sandpod.kubernetes} settings with {@code overrides} (keys relative to it) on top. */
+    static KubeConfig config(Map<String, String> overrides) {
+        Map<String, String> prefixed = new java.util.HashMap<>();
+        prefixed.put("sandpod.kubernetes.replica", REPLICA);
+        overrides.forEach((key, value) -> prefixed.put("sandpod.kubernetes." + key, value));
+        io.helidon.config.Config config = io.helidon.config.Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(ConfigSources.create(prefixed), ConfigSources.classpath("application.yaml"))
+                .build();
+        return KubeConfig.from(config.get("sandpod.kubernetes"));
+    }
+
+    static KubeConfig config() {
+        return config(Map.of());
+    }
+
+    KubernetesClient client(String userAgent) {
+        return new KubernetesClientBuilder().withConfig(KubeClients.tuned(new ConfigBuilder(Config.empty())
+                .withMasterUrl(server.url("/"))
+                .withNamespace(NAMESPACE)
+                .withUserAgent(userAgent)
+                .withHttp2Disable(true)
+                .build())).build();
+    }
+
+    KubernetesExecutor executor(KubeConfig config) {
+        return new KubernetesExecutor(client(EXECUTOR_AGENT), config);
+    }
+
+    List<Pod> pods() {
+        return admin.pods().inNamespace(NAMESPACE).list().getItems();
+    }
+
+    /** Takes every request the server has recorded so far and keeps those sent with {@code userAgent}. */
+    List<RecordedRequest> drainRequests(String userAgent) throws InterruptedException {
+        List<RecordedRequest> requests = new ArrayList<>();
+        RecordedRequest request;
+        while ((request = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
+            if (userAgent.equals(request.getHeader("User-Agent"))) {
+                requests.add(request);
+            }
+        }
+        return requests;
+    }
+
+    @Override
+    public void close() {
+        kubelet.close();
+        admin.close();
+        server.destroy();
+    }
+}

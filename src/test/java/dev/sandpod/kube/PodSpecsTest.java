@@ -1,0 +1,145 @@
+package dev.sandpod.kube;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandpod.run.JobCodec;
+import dev.sandpod.run.JobTooLargeException;
+import dev.sandpod.run.Limits;
+import dev.sandpod.run.RunId;
+import dev.sandpod.run.RunRequest;
+import dev.sandpod.run.TestCase;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pure pod builder: deadline, job size and escaping, optional fields, purity. */
+class PodSpecsTest {
+    private static final Limits DEFAULTS = new Limits(2000, 2000, 128, 65536, 16 << 20, 64);
+    private static final PodSpecs SPECS = PodSpecs.withBundledRunner(MockCluster.config());
+
+    @Test
+    @DisplayName("activeDeadlineSeconds = ceil(timeoutMs/1000) + 1, times the programs of a judged run")
+    void deadlineRoundsUpAndAddsOneSecond() {
+        assertEquals(2, PodSpecs.activeDeadlineSeconds(withTime(1)));
+        assertEquals(2, PodSpecs.activeDeadlineSeconds(withTime(1000)));
+        assertEquals(3, PodSpecs.activeDeadlineSeconds(withTime(2000)));
+        assertEquals(4, PodSpecs.activeDeadlineSeconds(withTime(2001)));
+        RunRequest judged = new RunRequest("print(1)", "", List.of(), List.of(), DEFAULTS,
+                List.of(new TestCase("1", "1"), new TestCase("2", "2"), new TestCase("3", "3")));
+        assertEquals(7, PodSpecs.activeDeadlineSeconds(judged));
+    }
+
+    @Test
+    @DisplayName("a job of exactly the env string limit fits, one byte more is refused with the limit in the message")
+    void jobSizeLimitIsMaxArgStrlen() {
+        int emptyJob = JobCodec.encodeString(RunRequest.of("print(1)", "", DEFAULTS)).getBytes(StandardCharsets.UTF_8).length;
+        String fits = "x".repeat(PodSpecs.MAX_JOB_BYTES - emptyJob);
+        assertEquals(131059, PodSpecs.MAX_JOB_BYTES);
+        SPECS.podFor(RunRequest.of("print(1)", fits, DEFAULTS), RunId.random(), 100_000);
+        JobTooLargeException e = assertThrows(JobTooLargeException.class,
+                () -> SPECS.podFor(RunRequest.of("print(1)", fits + "x", DEFAULTS), RunId.random(), 100_000));
+        assertEquals("the job is 131060 bytes as JSON; a Kubernetes sandbox takes at most 131059 (one environment string, "
+                + "Linux MAX_ARG_STRLEN 131072 bytes)", e.getMessage());
+    }
+
+    @Test
+    @DisplayName("$ reaches the job as \\u0024 and the runner as $$, so Kubernetes' expansion gives back the original")
+    void dollarSignsSurviveKubernetesExpansion() throws Exception {
+        String runner = "print('$$ $(SANDPOD_JOB) $')";
+        RunRequest request = RunRequest.of("print('$(SANDPOD_JOB) $$')", "$$", DEFAULTS);
+        Pod pod = new PodSpecs(MockCluster.config(), runner).podFor(request, RunId.random(), 100_000);
+        String job = pod.getSpec().getContainers().getFirst().getEnv().getFirst().getValue();
+        assertFalse(job.contains("$"), job);
+        Map<String, String> env = Map.of("SANDPOD_JOB", KubeExpansion.expand(job, Map.of()));
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(json.readTree(JobCodec.encodeString(request)), json.readTree(env.get("SANDPOD_JOB")));
+        assertEquals(runner, KubeExpansion.expand(pod.getSpec().getContainers().getFirst().getCommand().get(3), env));
+    }
+
+    @Test
+    @DisplayName("leading blank lines of the runner are dropped, since podman cannot parse such a command string")
+    void runnerSourceStartsWithoutWhitespace() {
+        Pod pod = new PodSpecs(MockCluster.config(), "\n \n\nprint(1)\n").podFor(hello(), RunId.random(), 100_000);
+        assertEquals("print(1)\n", pod.getSpec().getContainers().getFirst().getCommand().get(3));
+    }
+
+    @Test
+    @DisplayName("a runner over one argv string fails at start-up, not per run")
+    void oversizedRunnerFailsAtStart() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new PodSpecs(MockCluster.config(), "#".repeat(PodSpecs.MAX_ARG_STRLEN)));
+        assertTrue(e.getMessage().contains("131071"), e.getMessage());
+    }
+
+    @Test
+    @DisplayName("the same inputs build the same pod: no randomness in the builder")
+    void builderIsPure() {
+        RunId id = RunId.random();
+        assertEquals(SPECS.podFor(hello(), id, 123_456), SPECS.podFor(hello(), id, 123_456));
+    }
+
+    @Test
+    @DisplayName("runtime class, priority class, node selector, tolerations, hostUsers false, extra labels and annotations")
+    void optionalFieldsAppearWhenConfigured() {
+        KubeConfig config = KubeConfig.from(Config.just(ConfigSources.create("""
+                sandpod:
+                  kubernetes:
+                    replica: replica-a
+                    runtime-class-name: gvisor
+                    priority-class-name: sandbox-low
+                    host-users: false
+                    node-selector:
+                      pool: sandbox
+                    tolerations:
+                      - key: sandbox
+                        operator: Exists
+                        effect: NoSchedule
+                    labels:
+                      team: judges
+                    annotations:
+                      owner: ops
+                """, MediaTypes.APPLICATION_X_YAML), ConfigSources.classpath("application.yaml")).get("sandpod.kubernetes"));
+        Pod pod = PodSpecs.withBundledRunner(config).podFor(hello(), RunId.random(), 100_000);
+        PodSpec spec = pod.getSpec();
+        assertEquals("gvisor", spec.getRuntimeClassName());
+        assertEquals("sandbox-low", spec.getPriorityClassName());
+        assertEquals(Boolean.FALSE, spec.getHostUsers());
+        assertEquals(Map.of("pool", "sandbox"), spec.getNodeSelector());
+        assertEquals(List.of(new TolerationBuilder().withKey("sandbox").withOperator("Exists").withEffect("NoSchedule").build()),
+                spec.getTolerations());
+        assertEquals("judges", pod.getMetadata().getLabels().get("team"));
+        assertEquals("sandbox", pod.getMetadata().getLabels().get(Labels.COMPONENT));
+        assertEquals(Map.of("owner", "ops"), pod.getMetadata().getAnnotations());
+    }
+
+    @Test
+    @DisplayName("UIDs go round robin through the range and wrap")
+    void uidsCycleThroughTheRange() {
+        Uids uids = new Uids(10, 12, 1);
+        assertEquals(List.of(11, 12, 10, 11), List.of(uids.next(), uids.next(), uids.next(), uids.next()));
+        Uids random = new Uids(100_000, 165_535, Long.MIN_VALUE);
+        assertNotEquals(random.next(), random.next());
+    }
+
+    private static RunRequest hello() {
+        return RunRequest.of("print(1)", "", DEFAULTS);
+    }
+
+    private static RunRequest withTime(int timeMs) {
+        return RunRequest.of("print(1)", "", new Limits(timeMs, 2000, 128, 65536, 16 << 20, 64));
+    }
+}

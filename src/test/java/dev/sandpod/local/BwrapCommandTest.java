@@ -1,0 +1,144 @@
+package dev.sandpod.local;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BwrapCommandTest {
+    private static final Path PROCS_MEMORY = Path.of("/sys/fs/cgroup/memory/sandpod/jail-1/cgroup.procs");
+    private static final Path PROCS_PIDS = Path.of("/sys/fs/cgroup/pids/sandpod/jail-1/cgroup.procs");
+    private static final List<String> COMMAND = List.of("/usr/bin/python3", "-I", "-S", "/sandpod/runner.py");
+
+    private static BwrapCommand.Spec spec(Integer hostUid, Path jobFile) {
+        return new BwrapCommand.Spec(Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/setpriv"), hostUid, 65534, 65534,
+                16 << 20, List.of(new BwrapCommand.RootEntry("lib", "usr/lib"), new BwrapCommand.RootEntry("bin", null)),
+                List.of(PROCS_MEMORY, PROCS_PIDS),
+                new BwrapCommand.OomCounter(Path.of("/sys/fs/cgroup/memory/sandpod/jail-1/memory.oom_control"),
+                        "/sys/fs/cgroup/memory/memory.oom_control"),
+                Path.of("/state/seccomp.bpf"), Path.of("/state/runner.py"), jobFile, COMMAND);
+    }
+
+    private static List<String> bwrapArgs(List<String> argv) {
+        return argv.subList(argv.indexOf("/usr/bin/bwrap"), argv.indexOf("--"));
+    }
+
+    @Test
+    @DisplayName("the wrapper gets the seccomp, runner and job files and every cgroup.procs file, in that order")
+    void wrapperArguments() {
+        List<String> argv = BwrapCommand.argv(spec(1900000007, Path.of("/state/job-1/job.json")));
+        assertEquals(List.of("/bin/sh", "-c", BwrapCommand.WRAPPER, "sandpod-jail", "/state/seccomp.bpf",
+                "/state/runner.py", "/state/job-1/job.json", "2", PROCS_MEMORY.toString(), PROCS_PIDS.toString()),
+                argv.subList(0, 10));
+    }
+
+    @Test
+    @DisplayName("as root, the jail switches to the leased host uid with no groups, caps or new privileges")
+    void switchesToTheHostUid() {
+        List<String> argv = BwrapCommand.argv(spec(1900000007, null));
+        assertEquals(List.of("/usr/bin/setpriv", "--reuid", "1900000007", "--regid", "1900000007", "--clear-groups",
+                "--inh-caps", "-all", "--bounding-set", "-all", "--no-new-privs", "/usr/bin/bwrap"),
+                argv.subList(10, 22));
+    }
+
+    @Test
+    void noUidSwitchWhenTheServiceIsUnprivileged() {
+        List<String> argv = BwrapCommand.argv(spec(null, null));
+        assertFalse(argv.contains("/usr/bin/setpriv"));
+        assertEquals("/usr/bin/bwrap", argv.get(10));
+    }
+
+    @Test
+    void rejectsRootAsHostUid() {
+        assertThrows(IllegalArgumentException.class, () -> spec(0, null));
+    }
+
+    @Test
+    @DisplayName("every namespace is new, user namespaces stay disabled inside, the runner is PID 1 without caps")
+    void isolationFlags() {
+        List<String> args = bwrapArgs(BwrapCommand.argv(spec(1900000007, null)));
+        for (String flag : List.of("--unshare-all", "--unshare-user", "--unshare-cgroup", "--disable-userns",
+                "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv")) {
+            assertTrue(args.contains(flag), flag);
+        }
+        assertFalse(args.contains("--share-net"));
+        assertEquals("ALL", after(args, "--cap-drop"));
+        assertEquals("65534", after(args, "--uid"));
+        assertEquals("65534", after(args, "--gid"));
+        assertEquals("sandpod", after(args, "--hostname"));
+        assertEquals(Integer.toString(BwrapCommand.SECCOMP_FD), after(args, "--seccomp"));
+    }
+
+    @Test
+    @DisplayName("the filesystem: /usr read-only, the root links, fresh /proc and /dev, sized tmpfs, nothing else of the host")
+    void filesystem() {
+        List<String> args = bwrapArgs(BwrapCommand.argv(spec(1900000007, null)));
+        assertTrue(contains(args, "--ro-bind", "/usr", "/usr"));
+        assertTrue(contains(args, "--symlink", "usr/lib", "/lib"));
+        assertTrue(contains(args, "--ro-bind", "/bin", "/bin"));
+        assertTrue(contains(args, "--proc", "/proc"));
+        assertTrue(contains(args, "--dev", "/dev"));
+        assertTrue(contains(args, "--size", "16777216", "--tmpfs", "/tmp"));
+        assertTrue(contains(args, "--size", "16777216", "--tmpfs", "/dev/shm"));
+        assertTrue(contains(args, "--remount-ro", "/dev", "--remount-ro", "/"), "read-only once everything is mounted");
+        for (String hostPath : List.of("/etc", "/home", "/root", "/var", "/run", "/sys")) {
+            assertFalse(args.stream().anyMatch(arg -> arg.equals(hostPath) || arg.startsWith(hostPath + "/")
+                    && !arg.startsWith("/sys/fs/cgroup/")), hostPath);
+        }
+    }
+
+    @Test
+    @DisplayName("the OOM counter is the only host file bound in, read-only")
+    void oomCounterBoundReadOnly() {
+        List<String> args = bwrapArgs(BwrapCommand.argv(spec(1900000007, null)));
+        assertTrue(contains(args, "--ro-bind", "/sys/fs/cgroup/memory/sandpod/jail-1/memory.oom_control",
+                "/sys/fs/cgroup/memory/memory.oom_control"));
+        assertFalse(args.contains("--bind"));
+        assertFalse(args.contains("--dev-bind"));
+    }
+
+    @Test
+    @DisplayName("cold: the job is copied in from fd 5; warm: no job file at all, it comes on stdin")
+    void jobDelivery() {
+        List<String> cold = bwrapArgs(BwrapCommand.argv(spec(1900000007, Path.of("/state/job-1/job.json"))));
+        assertTrue(contains(cold, "--ro-bind-data", "5", BwrapCommand.JOB_PATH));
+        assertTrue(contains(cold, "--ro-bind-data", "4", BwrapCommand.RUNNER_PATH));
+        List<String> warmArgv = BwrapCommand.argv(spec(1900000007, null));
+        assertEquals("", warmArgv.get(6));
+        assertFalse(bwrapArgs(warmArgv).contains(BwrapCommand.JOB_PATH));
+    }
+
+    @Test
+    void environmentIsClearedThenMinimal() {
+        List<String> args = bwrapArgs(BwrapCommand.argv(spec(1900000007, null)));
+        assertTrue(args.indexOf("--clearenv") < args.indexOf("--setenv"));
+        assertTrue(contains(args, "--setenv", "PATH", "/usr/bin:/bin"));
+        assertTrue(contains(args, "--setenv", "HOME", "/tmp"));
+    }
+
+    @Test
+    void commandComesLast() {
+        List<String> argv = BwrapCommand.argv(spec(1900000007, null));
+        assertEquals(COMMAND, argv.subList(argv.indexOf("--") + 1, argv.size()));
+    }
+
+    @Test
+    void sameSpecSameArgv() {
+        assertEquals(BwrapCommand.argv(spec(1900000007, null)), BwrapCommand.argv(spec(1900000007, null)));
+    }
+
+    private static String after(List<String> args, String flag) {
+        return args.get(args.indexOf(flag) + 1);
+    }
+
+    private static boolean contains(List<String> args, String... sequence) {
+        return Collections.indexOfSubList(args, List.of(sequence)) >= 0;
+    }
+}
