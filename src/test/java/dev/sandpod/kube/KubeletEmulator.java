@@ -31,6 +31,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -46,8 +47,9 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
  * {@code activeDeadlineSeconds}, serves the output as the pod's log and writes {@code status} through the status
  * subresource. The other modes inject one failure each.
  *
- * <p>The process starts through {@link SandboxProcess}: as root it is PID 1 of its own PID namespace under the pod's
- * UID/GID, as in a container.
+ * <p>The process starts through {@link SandboxProcess}: as root it is PID 1 of its own PID namespace, under the pod's
+ * UID/GID and in a memory cgroup with the container's limit, as in a container. The local backend's jail cannot be
+ * reused for this: its API takes a run request, not a container's command line.
  *
  * <p>The pods/log endpoint is not emulated by the mock's CRUD mode (it answers 200 with a List of every object), so each
  * log is an expectation on the exact path the executor calls, taken from the mock's "received request" log line.
@@ -81,7 +83,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private final String namespace;
     private final SharedIndexInformer<Pod> informer;
     private final ConcurrentMap<String, Pod> seen = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, Process> processes = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, SandboxProcess> processes = new ConcurrentHashMap<>();
     private volatile Mode mode = Mode.REAL;
 
     KubeletEmulator(KubernetesMockServer server, KubernetesClient client, String namespace) {
@@ -182,28 +184,29 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         Pod running = setStatus(pod, running());
         Instant deadline = Instant.parse(running.getStatus().getStartTime())
                 .plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
+        String name = pod.getMetadata().getName();
         Path tmp = emptyDir();
-        try {
-            Process process = start(pod, tmp);
-            processes.put(pod.getMetadata().getName(), process);
+        try (SandboxProcess sandbox = start(pod, tmp)) {
+            processes.put(name, sandbox);
+            Process process = sandbox.process();
             CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process), Thread::startVirtualThread);
             long untilDeadline = Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS));
             boolean exited = process.waitFor(untilDeadline, TimeUnit.MILLISECONDS);
             if (!exited) {
-                SandboxProcess.kill(process);
+                sandbox.kill();
             }
             String output = new String(log.join(), StandardCharsets.UTF_8);
-            if (processes.remove(pod.getMetadata().getName()) == null) {
+            if (processes.remove(name) == null) {
                 return; // deleted under us
             }
             serveLog(pod, output);
             if (!exited) {
                 setStatus(running, terminated(running.getStatus(), "Failed", PodState.DEADLINE_EXCEEDED, 137, "Error"));
-            } else {
-                int exitCode = process.exitValue();
-                setStatus(running, terminated(running.getStatus(), exitCode == 0 ? "Succeeded" : "Failed", null, exitCode,
-                        exitCode == 0 ? "Completed" : "Error"));
+                return;
             }
+            int exitCode = process.exitValue();
+            String reason = exitCode == 0 ? "Completed" : exitCode == 137 && sandbox.oomKilled() ? PodState.OOM_KILLED : "Error";
+            setStatus(running, terminated(running.getStatus(), exitCode == 0 ? "Succeeded" : "Failed", null, exitCode, reason));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -213,8 +216,11 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         }
     }
 
-    /** The container's process as a kubelet would start it: expanded command, the pod's env only, /tmp on the emptyDir. */
-    private static Process start(Pod pod, Path tmp) throws IOException {
+    /**
+     * The container's process as a kubelet would start it: expanded command, the pod's env only, /tmp on the emptyDir,
+     * the pod's UID/GID and the container's memory limit.
+     */
+    private static SandboxProcess start(Pod pod, Path tmp) throws IOException {
         Container container = pod.getSpec().getContainers().getFirst();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOSTNAME", pod.getMetadata().getName());
@@ -228,7 +234,9 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 .forEach(argv::add);
         argv.set(0, SandboxProcess.PYTHON); // the image's python3
         PodSecurityContext security = pod.getSpec().getSecurityContext();
-        return SandboxProcess.start(argv, env, tmp, security.getRunAsUser(), security.getRunAsGroup());
+        long memoryBytes = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
+        return SandboxProcess.start(pod.getMetadata().getName(), argv, env, tmp, security.getRunAsUser(),
+                security.getRunAsGroup(), memoryBytes);
     }
 
     private static String onHost(String arg, List<VolumeMount> mounts, Path tmp) {
