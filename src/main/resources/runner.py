@@ -17,6 +17,7 @@ OPTIONS:
     --workdir DIR      the program's working directory (default /tmp/run). The runner creates it with mode
                        0700; an existing empty directory of the runner's uid (a tmpfs mount point) is reused.
     --python PATH      absolute path of the program's interpreter (default: the runner's own)
+    --exec             always start the program in a new interpreter, never in fork mode (below)
     --rlimit-nproc     also set RLIMIT_NPROC=maxProcs on the program. RLIMIT_NPROC counts per uid, so use it
                        where the sandbox has a uid of its own (Kubernetes); the local jail has a pids cgroup
     --oom-events PATH  a file with an "oom_kill N" line, read before and after each run to tell a memory kill
@@ -41,19 +42,31 @@ is the first one that is not "accepted" (else "accepted"); the other top-level f
 
 The program runs as [python, -E, -s, -u, -B, main.py, *args] in the working directory, with a minimal
 environment, its own pipes and session, rlimits CPU, FSIZE, NOFILE, CORE (and NPROC), and oom_score_adj
-1000. The runner ignores SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 and SIGALRM (the program shares
-its uid): stop it with SIGKILL.
+1000. Fork mode: with --job-stdin, for a job without tests and when --python is the runner's own interpreter, the
+runner's forked child becomes that program instead of exec'ing it (argv, sys.path, __main__, stdio, environment,
+signals, atexit, exit status and tracebacks as a new interpreter gives them), which saves an interpreter start.
+What still shows: sys.flags, /proc/self/cmdline and /proc/self/environ are the runner's, the runner's modules are
+already imported, the stack holds a few frames below the program's, and memoryKb counts the pages the program
+shares with the runner. Judge mode always execs: the runner holds
+the expected outputs, which a forked program could read from its copy of the runner's memory. The runner ignores
+SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 and SIGALRM (the program shares its uid): stop it with SIGKILL.
 """
 # Everything is imported here, before any program runs: before Python 3.11 "-I -c" still puts the current
 # directory first on sys.path, so a lazy import after a run could load a module the program planted.
+import _locale
+import atexit
 import base64
+import builtins
 import codecs
+import importlib.machinery
+import io
 import json
 import os
 import resource
 import selectors
 import shutil
 import signal
+import site  # under -S only the module: its main() runs in a forked program, never in the runner
 import stat
 import sys
 import time
@@ -138,13 +151,15 @@ def decode_file(entry):
 class Options:
     def __init__(self, argv):
         self.source, self.workdir, self.python = None, "/tmp/run", sys.executable
-        self.nproc, self.oom_events = False, None
+        self.nproc, self.oom_events, self.exec_only = False, None, False
         args = iter(argv)
         for flag in args:
             if flag == "--job-stdin":
                 self.set_source(flag, None)
             elif flag == "--rlimit-nproc":
                 self.nproc = True
+            elif flag == "--exec":
+                self.exec_only = True
             elif flag in ("--job-file", "--job-env") or flag in VALUE_FLAGS:
                 value = next(args, None)
                 if not value:
@@ -279,17 +294,20 @@ def reset_workdir(workdir, job):
 
 
 def spawn(job, options):
-    """Forks and execs the program; returns (pid, stdin, stdout, stderr) as our ends of its pipes."""
+    """Forks the program; returns (pid, stdin, stdout, stderr) as our ends of its pipes. The child execs a new
+    interpreter, or in fork mode (see forks) runs the program in this one: both take the same set-up and the same
+    supervision, so only the interpreter's start differs."""
     argv = [options.python, "-E", "-s", "-u", "-B", "main.py"] + job.args  # -u, -B: -E ignores PYTHON* vars
     env = {"PATH": PATH, "HOME": options.workdir, "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1",
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8"}
+    fork = forks(job, options)
     (in_r, in_w), (out_r, out_w), (err_r, err_w), (fail_r, fail_w) = os.pipe(), os.pipe(), os.pipe(), os.pipe()
     pid = os.fork()
     if pid == 0:
-        exec_program(argv, env, options, job.limits, (in_r, out_w, err_w), fail_w)
+        start_program(argv, env, options, job, (in_r, out_w, err_w), fail_w, fork)
     for fd in (in_r, out_w, err_w, fail_w):
         os.close(fd)
-    failure = os.read(fail_r, 512)  # EOF once execve closed fail_w (close-on-exec)
+    failure = os.read(fail_r, 512)  # EOF once execve closed fail_w (close-on-exec), or fork mode closed it
     os.close(fail_r)
     if failure:
         os.waitpid(pid, 0)
@@ -299,8 +317,23 @@ def spawn(job, options):
     return pid, in_w, out_r, err_r
 
 
-def exec_program(argv, env, options, limits, pipes, fail_w):
-    """In the forked child: wire the pipes, drop every other fd, apply the limits, exec. Never returns."""
+def forks(job, options):
+    """Fork mode: a warm runner that already paid for its interpreter lends a copy of it to the program. Never in
+    judge mode: the runner holds the expected outputs, which a forked program could find in its memory (gc). Only
+    when the program's interpreter is ours, and only for source that compile() reads as the file tokenizer does:
+    the latter stops at a NUL byte and words a decoding error differently."""
+    if options.exec_only or options.source[0] != "--job-stdin" or job.tests or options.python != sys.executable:
+        return False
+    try:
+        job.code.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\0" not in job.code
+
+
+def start_program(argv, env, options, job, pipes, fail_w, fork):
+    """In the forked child: wire the pipes, drop every other fd, apply the limits, then exec the program or run
+    it here. Never returns."""
     try:
         os.setsid()  # a group of its own, so one killpg reaches every descendant that does not leave it
         for target, fd in enumerate(pipes):
@@ -310,20 +343,108 @@ def exec_program(argv, env, options, limits, pipes, fail_w):
         signal.set_wakeup_fd(-1)
         for sig in CHILD_DEFAULT_SIGNALS:  # ignored dispositions would survive execve
             signal.signal(sig, signal.SIG_DFL)
-        apply_rlimits(limits, options.nproc)
+        apply_rlimits(job.limits, options.nproc)
         set_dumpable(True)  # else /proc/self/oom_score_adj belongs to root; every other fd is closed by now
         volunteer_for_oom_kill()
         os.chdir(options.workdir)
-        os.execve(argv[0], argv, env)
+        if not fork:
+            os.execve(argv[0], argv, env)
+        main_module = become_program(argv, env, options.workdir)
     except BaseException as e:
         try:
             os.write(fail_w, ("%s: %s" % (type(e).__name__, getattr(e, "strerror", None) or e)).encode()[:300])
         except BaseException:
             pass
-    finally:
         os._exit(127)
+    os.close(fail_w)  # the program has started
+    run_program(job.code, main_module)
 
 
+def become_program(argv, env, workdir):
+    """Fork mode: gives this process what `python -E -s -u -B main.py ARGS` would have started with (the
+    interpreter's flags in sys.flags stay ours); returns the fresh __main__ module."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # what a new interpreter sets
+        signal.signal(sig, signal.SIG_IGN)
+    os.environ.clear()
+    os.environ.update(env)
+    _locale.setlocale(_locale.LC_CTYPE, "")  # as a new interpreter does, from env's LANG
+    atexit._clear()  # the runner's; the program's own run at its end
+    sys.argv, sys.orig_argv = argv[5:], list(argv)
+    sys.dont_write_bytecode = True
+    sys.path[:] = [workdir] + [entry for entry in sys.path if entry]
+    site.main()  # site-packages, exit(), quit() and help(), as a fresh interpreter without -S has them
+    site.enablerlcompleter()  # site.main() skips it in our isolated mode, the program's interpreter is not
+    # -u and the C.UTF-8 locale of env: unbuffered writes, strict UTF-8 with surrogateescape, stderr backslashreplace
+    sys.stdin = sys.__stdin__ = stdio(0, "<stdin>", "r", "surrogateescape")
+    sys.stdout = sys.__stdout__ = stdio(1, "<stdout>", "w", "surrogateescape")
+    sys.stderr = sys.__stderr__ = stdio(2, "<stderr>", "w", "backslashreplace")
+    path = os.path.join(workdir, "main.py")
+    module = type(sys)("__main__")
+    module.__dict__.update(__file__=path, __cached__=None, __builtins__=builtins, __annotations__={},
+                           __loader__=importlib.machinery.SourceFileLoader("__main__", path))
+    sys.modules["__main__"] = module
+    return module
+
+
+def stdio(fd, name, mode, errors):
+    """A standard stream as the interpreter makes it under -u: unbuffered writes, buffered reads."""
+    stream = io.open(fd, mode + "b", buffering=-1 if mode == "r" else 0, closefd=False)
+    (stream.raw if mode == "r" else stream).name = name
+    text = io.TextIOWrapper(stream, "utf-8", errors, "\n", False, True)
+    text.mode = mode
+    return text
+
+
+def run_program(code, module):
+    """Fork mode: runs the program to its end as `python main.py` would, then leaves with os._exit, so that nothing
+    of the runner (its atexit handlers, finalizers, the frames below this one) ever runs in this process."""
+    status, interrupted = 1, False
+    try:
+        try:
+            exec(compile(code, module.__file__, "exec", dont_inherit=True), module.__dict__)
+            status = 0
+        except SystemExit as e:
+            status = exit_status(e.code)
+        except BaseException as e:
+            interrupted = isinstance(e, KeyboardInterrupt)
+            frames = e.__traceback__.tb_next  # the program's frames, not ours; None for a SyntaxError
+            sys.excepthook(type(e), e.with_traceback(frames), frames)
+        status = finalize(status)
+        if interrupted:  # as the interpreter does: die of the SIGINT that was not handled
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+    finally:
+        os._exit(status)
+
+
+def exit_status(code):
+    """The exit status the interpreter gives SystemExit(code): a non-integer code is printed to stderr."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF if -(1 << 63) <= code < 1 << 63 else 255
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def finalize(status):
+    """The interpreter's shutdown, in its order: wait for non-daemon threads, run atexit, flush; 120 if flushing
+    failed."""
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and not stream.closed:
+                stream.flush()
+        except Exception:
+            status = 120
+    return status
 def apply_rlimits(limits, nproc):
     cpu_s, file_bytes = cpu_seconds(limits), limits["fileBytes"]
     wanted = [(resource.RLIMIT_CPU, cpu_s, cpu_s + 1), (resource.RLIMIT_FSIZE, file_bytes, file_bytes),

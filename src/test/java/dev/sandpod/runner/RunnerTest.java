@@ -10,7 +10,6 @@ import java.util.stream.Stream;
 
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.Status;
-import dev.sandpod.run.TestOutcome;
 import dev.sandpod.runner.RunnerHarness.Source;
 import dev.sandpod.runner.RunnerHarness.Started;
 import org.junit.jupiter.api.Test;
@@ -183,22 +182,7 @@ class RunnerTest extends RunnerTestSupport {
 
     @Test
     void interleavesStdoutAndStderrInArrivalOrder() throws Exception {
-        RunResult result = run(TestJob.code("""
-                import array, fcntl, sys, termios, time
-
-                def write_and_wait_until_read(stream, text):
-                    stream.write(text)
-                    pending = array.array('i', [0])
-                    while True:
-                        fcntl.ioctl(stream.fileno(), termios.FIONREAD, pending)
-                        if pending[0] == 0:
-                            return
-                        time.sleep(0.001)
-
-                for i in range(3):
-                    write_and_wait_until_read(sys.stdout, f'out{i} ')
-                    write_and_wait_until_read(sys.stderr, f'err{i} ')
-                """));
+        RunResult result = run(TestJob.code(INTERLEAVED));
 
         assertEquals("out0 err0 out1 err1 out2 err2 ", result.output());
         assertEquals("out0 out1 out2 ", result.stdout());
@@ -426,13 +410,5 @@ class RunnerTest extends RunnerTestSupport {
     private RunResult runFrom(Source source, String job) throws IOException, InterruptedException {
         String workdir = harness.dir().resolve(source.name()).toString();
         return harness.invoke(job).source(source).flags("--workdir", workdir).run().result();
-    }
-
-    private static RunResult withoutTimings(RunResult r) {
-        List<TestOutcome> tests = r.tests().stream()
-                .map(t -> new TestOutcome(t.index(), t.verdict(), t.status(), t.stdout(), t.stderr(), 0))
-                .toList();
-        return new RunResult(r.id(), r.status(), r.exitCode(), r.signal(), r.stdout(), r.stderr(), r.output(),
-                r.truncated(), 0, 0, 0, r.backend(), r.detail(), tests, r.verdict());
     }
 }
