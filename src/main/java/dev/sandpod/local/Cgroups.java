@@ -2,6 +2,7 @@ package dev.sandpod.local;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -157,7 +158,13 @@ final class Cgroups implements AutoCloseable {
         List<Path> created = new ArrayList<>();
         try {
             for (Path dir : new LinkedHashSet<>(dirs.values())) {
-                Files.createDirectory(dir);
+                try {
+                    Files.createDirectory(dir);
+                } catch (NoSuchFileException parentRemoved) {
+                    // another service sharing the parent removed it when it closed while we had no run in it
+                    Files.createDirectories(dir.getParent());
+                    Files.createDirectory(dir);
+                }
                 created.add(dir);
             }
             RunCgroup cgroup = new RunCgroup(version, dirs, swapAccounting, killFile);

@@ -102,7 +102,9 @@ final class Jail implements AutoCloseable {
             return;
         }
         closed = true;
-        process.destroyForcibly();
+        // through the handle: Process.destroyForcibly would also close our ends of the pipes, losing whatever the
+        // drain threads have not read yet, such as the envelope of a runner that has just exited
+        process.toHandle().destroyForcibly();
         if (cgroup.destroy(TEARDOWN)) {
             if (hostUid > 0) {
                 uids.release(hostUid);
