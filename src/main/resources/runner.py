@@ -52,29 +52,32 @@ the expected outputs, which a forked program could read from its copy of the run
 SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 and SIGALRM (the program shares its uid): stop it with SIGKILL.
 """
 # Everything is imported here, before any program runs: before Python 3.11 "-I -c" still puts the current
-# directory first on sys.path, so a lazy import after a run could load a module the program planted.
+# directory first on sys.path, so a lazy import after a run could load a module the program planted. Every jail
+# start pays for these imports, so the runner takes the C modules under json, signal, selectors and base64: the
+# Python ones pull in re, enum, functools and collections, which cost as much CPU as the interpreter's own start.
+import _json
 import _locale
+import _signal as signal
 import atexit
-import base64
+import binascii
 import builtins
 import codecs
 import importlib.machinery
 import io
-import json
 import os
 import resource
-import selectors
-import shutil
-import signal
+import select
 import site  # under -S only the module: its main() runs in a forked program, never in the runner
 import stat
 import sys
 import time
 
+# A stripped-down Python, or no prctl in this libc: the runner stays dumpable, the sandbox's other layers still hold.
 try:
     import ctypes
-except ImportError:  # a stripped-down Python: the runner stays dumpable, the sandbox's other layers still hold
-    ctypes = None
+    PRCTL = ctypes.CDLL(None).prctl
+except (ImportError, OSError, AttributeError):
+    PRCTL = None
 
 PREFIX = "SANDPOD-RESULT "
 OOM_EVENT_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
@@ -88,6 +91,10 @@ VALUE_FLAGS = {"--workdir": "workdir", "--python": "python", "--oom-events": "oo
 CHUNK = 65536
 OPEN_FILES = 64
 PR_SET_DUMPABLE = 4
+BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+# signal.Signals' names; in reverse order, so that of two names for one number the first wins (SIGABRT, not SIGIOT)
+SIGNAL_NAMES = {getattr(signal, name): name for name in sorted(dir(signal), reverse=True)
+                if name.startswith("SIG") and not name.startswith("SIG_")}
 
 
 class JobError(Exception):
@@ -142,10 +149,19 @@ def decode_file(entry):
         return parts, utf8(content)
     if encoding == "base64":
         try:
-            return parts, base64.b64decode(content, validate=True)
+            return parts, b64decode(content)
         except ValueError:
             raise JobError("invalid base64 content for file %r" % path[:100]) from None
     raise JobError("invalid job: files[].encoding must be utf8 or base64")
+
+
+def b64decode(text):
+    """base64.b64decode(text, validate=True): only the alphabet, then at most two "=" of padding."""
+    data = text.encode("ascii")
+    body = data.rstrip(b"=")
+    if len(data) - len(body) > 2 or body.translate(None, BASE64_ALPHABET):
+        raise ValueError("non-base64 digit")
+    return binascii.a2b_base64(data)
 
 
 class Options:
@@ -185,11 +201,8 @@ class Options:
 def set_dumpable(on):
     """Off, a program of the same uid can neither ptrace the runner nor open its /proc files (fd/N, mem,
     environ). Best effort, and reported nowhere: no place the program can't read would see it."""
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, ctypes.c_ulong(on), ctypes.c_ulong(0), ctypes.c_ulong(0),
-                                ctypes.c_ulong(0))
-    except Exception:  # no ctypes, or no prctl in this libc
-        pass
+    if PRCTL is not None:
+        PRCTL(PR_SET_DUMPABLE, ctypes.c_ulong(on), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 def claim_stdout():
@@ -233,9 +246,30 @@ def read_stdin_line():
 
 def decode_job(raw):
     try:
-        return Job(json.loads(raw))
-    except (ValueError, RecursionError):
+        return Job(parse_json(raw))
+    except (ValueError, RecursionError, StopIteration):
         raise JobError("invalid job: not a JSON document") from None
+
+
+class JsonRules:
+    """What the C scanner reads from json.JSONDecoder: its defaults."""
+    strict, object_hook, object_pairs_hook, parse_float, parse_int = True, None, None, float, int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+
+
+SCAN_JSON = _json.make_scanner(JsonRules())
+ENCODE_JSON = _json.make_encoder(None, None, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
+JSON_SPACE = " \t\n\r"
+
+
+def parse_json(raw):
+    """json.loads of UTF-8 bytes: one value, with only JSON whitespace around it."""
+    text = raw.decode("utf-8", "surrogatepass")
+    start = len(text) - len(text.lstrip(JSON_SPACE))
+    value, end = SCAN_JSON(text, start)
+    if text[end:].strip(JSON_SPACE):
+        raise ValueError("extra data")
+    return value
 
 
 def make_workdir(path):
@@ -288,9 +322,40 @@ def write_file(root, parts, data):
 
 def reset_workdir(workdir, job):
     """Gives the next judge test the pristine directory: the last program may have changed or filled it."""
-    shutil.rmtree(workdir, ignore_errors=True)  # fd-based on Linux: never follows a planted symlink
+    parent = os.open(os.path.dirname(workdir), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        remove_tree(parent, os.path.basename(workdir))
+    finally:
+        os.close(parent)
     make_workdir(workdir)
     write_files(workdir, job)
+
+
+def remove_tree(parent, name):
+    """Removes what it can of `name` below the directory fd `parent`, through fds, never following a symlink
+    (shutil.rmtree's way, which would import re for its own sake)."""
+    try:
+        os.unlink(name, dir_fd=parent)
+        return
+    except IsADirectoryError:
+        pass
+    except OSError:
+        return
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+    except OSError:
+        return
+    try:
+        for entry in os.listdir(fd):
+            remove_tree(fd, entry)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(name, dir_fd=parent)
+    except OSError:
+        pass
 
 
 def spawn(job, options):
@@ -516,15 +581,15 @@ def watch_children():
 def supervise(pid, stdin, readers, data, capture, deadline, wake_r):
     """Feeds stdin, collects output and waits for the child itself, never for pipe EOF (grandchildren may
     hold the pipes open). Returns (cause, wait status, rusage), cause being "wall", "output" or None."""
-    selector = selectors.DefaultSelector()
-    selector.register(wake_r, selectors.EVENT_READ)
-    for fd, name in readers.items():
+    poller = select.poll()
+    poller.register(wake_r, select.POLLIN)
+    for fd in readers:
         os.set_blocking(fd, False)
-        selector.register(fd, selectors.EVENT_READ, name)
+        poller.register(fd, select.POLLIN)
     pending = memoryview(data)
     if pending:
         os.set_blocking(stdin, False)
-        selector.register(stdin, selectors.EVENT_WRITE)
+        poller.register(stdin, select.POLLOUT)
     else:  # EOF at once, or input() would wait for the wall limit
         os.close(stdin)
         stdin = None
@@ -534,22 +599,21 @@ def supervise(pid, stdin, readers, data, capture, deadline, wake_r):
         if timeout <= 0:
             cause = "wall"
             break
-        for key, _ in selector.select(timeout):
-            if key.fd == wake_r:
+        for fd, _ in poller.poll(int(timeout * 1000) + 1):  # ms, rounded up: never a busy wait just short of it
+            if fd == wake_r:
                 exited = reap(pid, wake_r)
-            elif key.fd == stdin:
+            elif fd == stdin:
                 pending = feed(stdin, pending)
                 if not pending:
-                    selector.unregister(stdin)
+                    poller.unregister(stdin)
                     os.close(stdin)
                     stdin = None
             else:
-                chunk = os.read(key.fd, CHUNK)
+                chunk = os.read(fd, CHUNK)
                 if not chunk:
-                    selector.unregister(key.fd)
-                elif not capture.add(key.data, chunk):
+                    poller.unregister(fd)
+                elif not capture.add(readers[fd], chunk):
                     cause = "output"
-    selector.close()
     if stdin is not None:
         os.close(stdin)
     if exited is None:
@@ -693,10 +757,7 @@ def cpu_seconds(limits):
 
 
 def signal_name(number):
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return "SIG%d" % number
+    return SIGNAL_NAMES.get(number, "SIG%d" % number)
 
 
 def children_cpu_ms():
@@ -737,7 +798,7 @@ def failure(detail):
 
 
 def emit(out, envelope):
-    line = (PREFIX + json.dumps(envelope, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+    line = (PREFIX + "".join(ENCODE_JSON(envelope, 0)) + "\n").encode("ascii")
     try:
         view = memoryview(line)
         while view:
@@ -755,6 +816,7 @@ def main():
         options = Options(sys.argv[1:])
         make_workdir(options.workdir)
         wake_r = watch_children()
+        compile(b"", "", "exec")  # the first compile of a process sets up the parser: not on a forked program's time
         job = decode_job(read_job(options))  # a warm runner blocks here, ready to run at once
         write_files(options.workdir, job)
         envelope = judge(job, options, wake_r) if job.tests else run_once(job, utf8(job.input), options, wake_r)
@@ -763,6 +825,7 @@ def main():
     except Exception as e:  # a runner bug still ends in one envelope, without internals
         envelope = failure("runner failed: %s" % type(e).__name__)
     emit(out, envelope)
+    os._exit(0)  # nothing is left to flush: a full interpreter shutdown would only delay the sandbox's end
 
 
 if __name__ == "__main__":
