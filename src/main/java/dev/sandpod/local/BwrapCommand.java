@@ -27,7 +27,7 @@ import java.util.Objects;
  * seen through the jail's own cgroup namespace.
  */
 final class BwrapCommand {
-    static final String RUNNER_PATH = "/sandpod/runner.py";
+    static final String RUNNER_PATH = "/sandpod/runner.pyc";
     static final String HOSTNAME = "sandpod";
     static final String SH = "/bin/sh";
     static final int SECCOMP_FD = 3;

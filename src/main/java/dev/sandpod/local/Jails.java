@@ -2,6 +2,7 @@ package dev.sandpod.local;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -28,8 +29,8 @@ import dev.sandpod.run.Limits;
  * a jail forked from a pooled carrier or request thread would be killed when that thread retires, and a pooled jail
  * could die while it waits. The spawner thread lives as long as this object, so jails die with the service only.
  *
- * <p>The service's own files live in a fresh 0700 directory: the seccomp program and the runner, written once, and
- * one 0700 directory per cold run holding its job. The jail gets copies of them through fds, never their paths;
+ * <p>The service's own files live in a fresh 0700 directory: the seccomp program and the compiled runner, written
+ * once, and one 0700 directory per cold run holding its job. The jail gets copies of them through fds, never their paths;
  * a jail's writable space is its own tmpfs, which vanishes with its mount namespace, so the host never opens,
  * follows or deletes a path user code could have touched.
  */
@@ -98,7 +99,7 @@ final class Jails implements AutoCloseable {
         try {
             stateDir = Files.createTempDirectory(STATE_DIR_PREFIX);
             Path seccomp = writePrivate(stateDir.resolve("seccomp.bpf"), Seccomp.program());
-            Path runnerFile = writePrivate(stateDir.resolve("runner.py"), runner);
+            Path runnerFile = compile(config.python(), writePrivate(stateDir.resolve("runner.py"), runner));
             return new Jails(config, cgroups, isRoot(), stateDir, seccomp, runnerFile, rootEntries());
         } catch (IOException | RuntimeException e) {
             cgroups.close();
@@ -109,6 +110,33 @@ final class Jails implements AutoCloseable {
 
     LocalConfig config() {
         return config;
+    }
+
+    /**
+     * Compiles the runner once, with the jails' own interpreter, so that no jail start spends its CPU on compiling
+     * it: python runs a {@code .pyc} path directly when its magic number matches, which it does by construction.
+     * The source is our own, so running the interpreter outside a jail for this is safe.
+     */
+    private static Path compile(Path python, Path source) throws IOException {
+        Path compiled = source.resolveSibling("runner.pyc");
+        ProcessBuilder builder = new ProcessBuilder(python.toString(), "-I", "-S", "-c",
+                "import py_compile, sys; py_compile.compile(sys.argv[1], sys.argv[2], doraise=True)",
+                source.toString(), compiled.toString()).redirectErrorStream(true);
+        builder.environment().clear();
+        Process process = builder.start();
+        try (InputStream out = process.getInputStream()) {
+            String diagnostics = new String(out.readNBytes(4096), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0) {
+                throw new IOException("cannot compile the runner with " + python + ": " + diagnostics.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while compiling the runner", e);
+        } finally {
+            process.destroyForcibly();
+        }
+        Files.delete(source);
+        return compiled;
     }
 
     /** A cold jail: the job waits in a file of the service, which becomes the runner's stdin (see BwrapCommand). */
