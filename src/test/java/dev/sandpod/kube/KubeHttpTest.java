@@ -26,6 +26,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,6 +55,7 @@ class KubeHttpTest {
         kube = TestServers.start(serviceConfig("kubernetes"), kubeExecutor);
         Config localConfig = serviceConfig("local");
         localExecutor = TestServers.backend(localConfig.get("sandpod"));
+        assertNull(localExecutor.unreadyReason(), "the local backend is the reference");
         local = TestServers.start(localConfig, localExecutor);
     }
 
@@ -108,13 +110,13 @@ class KubeHttpTest {
                 Map.of("code", "print('hello world')"),
                 Map.of("code", "import sys\nprint(sys.stdin.read().upper(), end='')", "input", "ping\nü\n"),
                 Map.of("code", "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)"),
-                Map.of("code", "while True:\n    pass", "timeoutMs", 1000),
+                Map.of("code", "while True:\n    pass", "timeoutMs", 1100), // deadline 3 s: room for a loaded host
                 Map.of("code", "x = bytearray(512 * 1024 * 1024)", "memoryMb", 64),
                 Map.of("code", "print('x' * 200000)"));
         for (Map<String, Object> body : bodies) {
             Answer fromLocal = post(local, "/v1/runs", body);
             Answer fromKube = post(kube, "/v1/runs", body);
-            assertEquals(fromLocal.status(), fromKube.status(), body.toString());
+            assertEquals(fromLocal.status(), fromKube.status(), () -> body + ": " + fromLocal.body() + " / " + fromKube.body());
             assertEquals(comparable(fromLocal.body()), comparable(fromKube.body()), body.toString());
         }
     }
