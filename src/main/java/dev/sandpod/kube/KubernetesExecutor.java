@@ -58,7 +58,7 @@ public final class KubernetesExecutor implements Executor {
         this.config = config;
         this.specs = specs;
         this.uids = new Uids(config.uidMin(), config.uidMax(), new SecureRandom().nextLong());
-        this.watcher = new RunWatcher(client, config.namespace(), config.reapInterval());
+        this.watcher = new RunWatcher(client, config.namespace());
         this.reaper = new Reaper(client, config, watcher);
     }
 
@@ -141,6 +141,7 @@ public final class KubernetesExecutor implements Executor {
         }
         String log;
         try {
+            // one GET: fabric8's getLog() would first list the pod (and may watch it) to wait until it is ready
             log = client.raw(logPath(name, logLimitBytes(request.limits().outputBytes(), request.tests().size())));
         } catch (KubernetesClientException e) {
             LOG.log(Level.WARNING, "cannot read the log of sandbox pod " + name, e);
