@@ -88,10 +88,11 @@ public final class KubernetesExecutor implements Executor {
             throw new BackendUnavailableException("the Kubernetes backend is not ready", UNREACHABLE_RETRY_AFTER, null);
         }
         long started = System.nanoTime();
-        String job = PodSpecs.jobJson(request);
-        Optional<String> standby = pool != null && pool.fits(request) ? pool.claim(request, id) : Optional.empty();
-        if (standby.isPresent()) {
-            Optional<RunResult> warm = runWarm(standby.get(), job, request, id, started);
+        if (pool != null && pool.fits(request)) {
+            String job = PodSpecs.jobJson(request); // before the claim: a job too large is refused before any API call
+            Optional<String> standby = pool.claim(request, id);
+            Optional<RunResult> warm = standby.isPresent() ? runWarm(standby.get(), job, request, id, started)
+                    : Optional.empty();
             if (warm.isPresent()) {
                 return warm.get();
             }

@@ -112,7 +112,7 @@ class KubeHttpTest {
                 Map.of("code", "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)"),
                 Map.of("code", "while True:\n    pass", "timeoutMs", 1100), // deadline 3 s: room for a loaded host
                 Map.of("code", "x = bytearray(512 * 1024 * 1024)", "memoryMb", 64),
-                Map.of("code", "print('x' * 200000)"));
+                Map.of("code", "while True:\n    print('x' * 1000)")); // never ends by itself: the runner's kill decides
         for (Map<String, Object> body : bodies) {
             Answer fromLocal = post(local, "/v1/runs", body);
             Answer fromKube = post(kube, "/v1/runs", body);

@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandpod.run.JobTooLargeException;
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
@@ -126,6 +127,15 @@ class WarmPoolTest {
         assertEquals(422, raised.getCode());
         pod.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"activeDeadlineSeconds\":599}}");
         assertEquals(599L, pod.get().getSpec().getActiveDeadlineSeconds());
+    }
+
+    @Test
+    @DisplayName("a job over the size cap is refused with 413 before it can use up a standby pod")
+    void jobTooLargeClaimsNothing() throws Exception {
+        startPool(1);
+        RunRequest huge = RunRequest.of("print(1)", "x".repeat(PodSpecs.MAX_JOB_BYTES), DEFAULTS);
+        assertThrows(JobTooLargeException.class, () -> executor.run(huge, RunId.random()));
+        assertEquals(Labels.STANDBY, cluster.pods().getFirst().getMetadata().getLabels().get(Labels.STATE));
     }
 
     @Test
