@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -75,7 +76,9 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         /** The deadline passes while the image is still being pulled: the container never starts. */
         DEADLINE_BEFORE_START,
         /** Running forever, and the kubelet never reports an end. */
-        NEVER_ENDS
+        NEVER_ENDS,
+        /** Like {@link #INSTANT}, but each pod stays Running until {@link #releaseHeld()}: runs pile up in flight. */
+        HELD
     }
 
     private final KubernetesMockServer server;
@@ -84,6 +87,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private final SharedIndexInformer<Pod> informer;
     private final ConcurrentMap<String, Pod> seen = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, SandboxProcess> processes = new ConcurrentHashMap<>();
+    private final CountDownLatch held = new CountDownLatch(1);
     private volatile Mode mode = Mode.REAL;
 
     KubeletEmulator(KubernetesMockServer server, KubernetesClient client, String namespace) {
@@ -96,6 +100,11 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     /** How the pods created from now on behave. */
     void mode(Mode newMode) {
         mode = newMode;
+    }
+
+    /** Lets every {@link Mode#HELD} pod, waiting or to come, finish. */
+    void releaseHeld() {
+        held.countDown();
     }
 
     /** The next {@code times} pod creates answer {@code code} with a Status carrying {@code message}, as admission would. */
@@ -111,8 +120,13 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         return Optional.ofNullable(seen.get(podName));
     }
 
-    List<Pod> seenPods() {
-        return List.copyOf(seen.values());
+    int seenCount() {
+        return seen.size();
+    }
+
+    /** Drops the pods seen so far, which a long benchmark would otherwise keep. */
+    void forgetSeen() {
+        seen.clear();
     }
 
     @Override
@@ -134,6 +148,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
 
     @Override
     public void close() {
+        held.countDown();
         informer.close();
         processes.values().forEach(SandboxProcess::kill);
         client.close();
@@ -146,11 +161,11 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         try {
             switch (mode) {
                 case REAL -> runForReal(pod);
-                case INSTANT -> {
+                case INSTANT -> succeedEchoing(setStatus(pod, running()));
+                case HELD -> {
                     Pod running = setStatus(pod, running());
-                    JsonNode job = job(pod);
-                    serveLog(pod, envelopeEchoing(job.path("input").asText()));
-                    setStatus(running, terminated(running.getStatus(), "Succeeded", null, 0, "Completed"));
+                    held.await();
+                    succeedEchoing(running);
                 }
                 case ERR_IMAGE_PULL -> setStatus(pod, waiting("ErrImagePull"));
                 case IMAGE_PULL_BACK_OFF -> setStatus(pod, waiting("ImagePullBackOff"));
@@ -177,7 +192,14 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
             }
         } catch (KubernetesClientException e) {
             // the executor gave up and deleted the pod while we played it: a real node would not care either
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+    }
+
+    private void succeedEchoing(Pod running) {
+        serveLog(running, envelopeEchoing(job(running).path("input").asText()));
+        setStatus(running, terminated(running.getStatus(), "Succeeded", null, 0, "Completed"));
     }
 
     private void runForReal(Pod pod) {

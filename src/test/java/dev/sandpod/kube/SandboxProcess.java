@@ -20,7 +20,7 @@ final class SandboxProcess implements AutoCloseable {
     private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
     private static final Path MEMORY_CGROUPS = Path.of("/sys/fs/cgroup/memory");
     private static final Path EMULATOR_CGROUP = MEMORY_CGROUPS.resolve("sandpod-kubelet-emulator");
-    /** Joins the cgroup, then in new PID and mount namespaces mounts it where a container sees its own, then drops to the pod's user. */
+    /** Joins the cgroup; in new PID and mount namespaces mounts it where a container sees its own; drops to the pod's user. */
     private static final String ENTER = "echo $$ > \"$1/cgroup.procs\" && exec unshare --pid --fork --kill-child --mount-proc"
             + " sh -c 'mount --bind \"$1\" " + MEMORY_CGROUPS + " && shift && exec \"$@\"' sh \"$@\"";
 
