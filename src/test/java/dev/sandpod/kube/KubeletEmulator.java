@@ -203,9 +203,9 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     }
 
     private void runForReal(Pod pod) {
+        // like a kubelet, count the deadline from the start time it holds, not the one serialized to whole seconds
+        Instant deadline = Instant.now().plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
         Pod running = setStatus(pod, running());
-        Instant deadline = Instant.parse(running.getStatus().getStartTime())
-                .plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
         String name = pod.getMetadata().getName();
         Path tmp = emptyDir();
         try (SandboxProcess sandbox = start(pod, tmp)) {

@@ -89,8 +89,8 @@ class KubernetesExecutorTest {
     @Test
     @DisplayName("a program past its wall limit is timeout, reported by the runner before the pod's deadline")
     void timeout() throws Exception {
-        RunResult result = assertSameAsLocal(RunRequest.of("while True:\n    pass", "",
-                new Limits(1000, 2000, 128, 65536, 16 << 20, 64)));
+        RunResult result = assertSameAsLocal(RunRequest.of("while True:\n    pass", "", // deadline 3 s: room for a loaded host
+                new Limits(1100, 2000, 128, 65536, 16 << 20, 64)));
         assertEquals(Status.TIMEOUT, result.status());
     }
 

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.sandpod.TestServers;
 import dev.sandpod.e2e.Service;
+import dev.sandpod.run.Executor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -38,7 +40,11 @@ class KubernetesSeedChecksTest {
         KubernetesExecutor executor = cluster.executor(MockCluster.config());
         Await.ready(executor);
         kubernetes = Service.start(Map.of(), sandpod -> executor);
-        local = Service.start(Map.of("SANDPOD_BACKEND", "local", "SANDPOD_LOCAL_POOL_SIZE", "0"), TestServers::backend);
+        local = Service.start(Map.of("SANDPOD_BACKEND", "local", "SANDPOD_LOCAL_POOL_SIZE", "0"), sandpod -> {
+            Executor reference = TestServers.backend(sandpod);
+            assertNull(reference.unreadyReason(), "the local backend is the reference");
+            return reference;
+        });
     }
 
     @AfterEach
