@@ -435,6 +435,8 @@ def supervise(pid, stdin, readers, data, capture, deadline, wake_r):
         kill_group(pid)
         exited = os.wait4(pid, 0)[1:]
     status, usage = exited
+    if cause == "wall" and not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
+        cause = None  # it ended on its own before our kill landed (a busy host delayed us): report that end
     return cause, status, usage
 
 
@@ -551,10 +553,10 @@ def classify(cause, code, usage, capture, job, oom_killed):
         return "output_limit", "%s exceeded the limit of %d bytes" % (capture.overflow, limits["outputBytes"])
     if cause == "wall":
         return "timeout", "wall time limit of %d ms exceeded" % limits["timeMs"]
+    if oom_killed:  # the kernel killed a process of the program at the limit, the main one or a child it waited for
+        return "memory_limit", memory
     if code < 0:
         sig = -code
-        if sig == signal.SIGKILL and oom_killed:
-            return "memory_limit", memory
         if sig == signal.SIGXCPU or (sig == signal.SIGKILL and usage.ru_utime + usage.ru_stime >= cpu_s):
             return "timeout", "cpu time limit of %d s exceeded" % cpu_s
         return "killed", "killed by %s" % signal_name(sig)

@@ -19,6 +19,15 @@ import java.util.Locale;
  * with {@code ENOSYS} like in Flatpak. Socket families other than Unix, IPv4 and IPv6 fail with
  * {@code EAFNOSUPPORT}, which programs already handle as "not supported here".
  *
+ * <p>Every jail sees the same inodes under {@code /usr} and {@code /dev} (read-only binds of the host's), and a file
+ * lock or a file watch on a shared inode is seen by every other jail and by the host: two runs could talk through
+ * {@code flock} on {@code os.py} or {@code /dev/null}, and a run could watch which files other runs or the host open.
+ * So requests to lock a file or to be told about its use are acknowledged without effect: {@code flock} and the
+ * {@code fcntl} lock-setting and {@code F_NOTIFY} commands return 0 and do nothing, and {@code inotify} fails with
+ * {@code EPERM}. Since no jail then holds a real lock, {@code F_GETLK} finds every file unlocked, which keeps sqlite
+ * (rollback journal and WAL) and {@code fcntl.lockf} working for the single program a jail runs; the one thing lost
+ * is exclusion between the processes of one program, which is that program's own business.
+ *
  * <p>The program first checks the architecture: x86_64 and aarch64 each get their own syscall numbers, and any
  * other architecture (the i386 {@code int 0x80} entry on an x86_64 host, for one) kills the process, as does the
  * x32 ABI ({@code nr & 0x40000000}), which would otherwise reach the same kernel code under other numbers.
@@ -47,6 +56,10 @@ final class Seccomp {
     static final int CLONE_NEW_ANY = 0x7E020080;
     static final int TIOCSTI = 0x5412;
     static final int TIOCLINUX = 0x541C;
+    /** fcntl commands that take a lock or register for notifications: F_SETLK(W), F_OFD_SETLK(W), F_NOTIFY. */
+    static final List<Integer> FCNTL_LOCK_OR_NOTIFY = List.of(6, 7, 37, 38, 1026);
+    /** "errno 0": the kernel returns 0 without running the call. */
+    static final int IGNORED = 0;
     /** personality() values that are plain Linux (and the 0xffffffff query); READ_IMPLIES_EXEC and friends are out. */
     private static final List<Integer> SAFE_PERSONALITIES = List.of(0x0, 0x8, 0x20000, 0x20008, 0xFFFFFFFF);
     private static final List<Integer> ALLOWED_SOCKET_FAMILIES = List.of(1 /* AF_UNIX */, 2 /* AF_INET */, 10 /* AF_INET6 */);
@@ -161,7 +174,13 @@ final class Seccomp {
             // argument checks
             new AllowOnly(new Syscall("personality", 135, 92), 0, SAFE_PERSONALITIES, EPERM),
             new DenyValues(new Syscall("ioctl", 16, 29), 1, List.of(TIOCSTI, TIOCLINUX), EPERM),
-            new AllowOnly(new Syscall("socket", 41, 198), 0, ALLOWED_SOCKET_FAMILIES, EAFNOSUPPORT));
+            new AllowOnly(new Syscall("socket", 41, 198), 0, ALLOWED_SOCKET_FAMILIES, EAFNOSUPPORT),
+            // locks and watches on inodes that every jail shares (see the class comment)
+            new Deny(new Syscall("flock", 73, 32), IGNORED),
+            new DenyValues(new Syscall("fcntl", 72, 25), 1, FCNTL_LOCK_OR_NOTIFY, IGNORED),
+            new Deny(new Syscall("inotify_init", 253, -1), EPERM),
+            new Deny(new Syscall("inotify_init1", 294, 26), EPERM),
+            new Deny(new Syscall("inotify_add_watch", 254, 27), EPERM));
 
     private static final byte[] PROGRAM = encode(assemble());
 

@@ -139,6 +139,26 @@ class SeccompTest {
     }
 
     @Test
+    @DisplayName("flock and the fcntl lock and F_NOTIFY commands return 0 without effect; F_GETLK and inotify as said")
+    void sharedInodeLocksAndWatchesIgnored() {
+        int ignored = RET_ERRNO;
+        assertEquals(ignored, run(AUDIT_ARCH_X86_64, 73, 3, 2));
+        assertEquals(ignored, run(AUDIT_ARCH_AARCH64, 32, 3, 2));
+        for (long command : new long[] {6, 7, 37, 38, 1026, 0xFFFFFFFF00000006L}) {
+            assertEquals(ignored, run(AUDIT_ARCH_X86_64, 72, 3, command), "fcntl " + command);
+            assertEquals(ignored, run(AUDIT_ARCH_AARCH64, 25, 3, command), "fcntl " + command);
+        }
+        for (long command : new long[] {0, 1, 2, 3, 4, 5, 36, 1024, 1030}) {
+            assertEquals(RET_ALLOW, run(AUDIT_ARCH_X86_64, 72, 3, command), "fcntl " + command);
+        }
+        for (int nr : new int[] {253, 294, 254}) {
+            assertEquals(PERM, run(AUDIT_ARCH_X86_64, nr), "x86_64 syscall " + nr);
+        }
+        assertEquals(PERM, run(AUDIT_ARCH_AARCH64, 26));
+        assertEquals(PERM, run(AUDIT_ARCH_AARCH64, 27));
+    }
+
+    @Test
     @DisplayName("the x32 ABI and foreign architectures kill the process; nr -1 is left to the kernel")
     void foreignAbisKill() {
         assertEquals(RET_KILL_PROCESS, run(AUDIT_ARCH_X86_64, 0x40000000 | 39));
