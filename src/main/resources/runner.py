@@ -435,6 +435,8 @@ def supervise(pid, stdin, readers, data, capture, deadline, wake_r):
         kill_group(pid)
         exited = os.wait4(pid, 0)[1:]
     status, usage = exited
+    if cause == "wall" and not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
+        cause = None  # it ended on its own before our kill landed (a busy host delayed us): report that end
     return cause, status, usage
 
 

@@ -1,17 +1,12 @@
 package dev.sandpod.kube;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
-/** Builds the service's Kubernetes client and tells whether a cluster is configured at all (for {@code backend: auto}). */
+/** Builds the service's Kubernetes client. */
 public final class KubeClients {
-    private static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
-
     private KubeClients() {
     }
 
@@ -21,8 +16,8 @@ public final class KubeClients {
     }
 
     /**
-     * Fails fast when the API server is unreachable: fabric8 retries a failed request 10 times with exponential back-off by
-     * default, which would hold a run for a minute before it could answer 503.
+     * Fails fast when the API server is unreachable: by default fabric8 retries a failed request 10 times, backing off
+     * exponentially from 100 ms, which would hold a run for a minute or more before it could answer 503.
      */
     public static Config tuned(Config base) {
         return new ConfigBuilder(base)
@@ -31,17 +26,5 @@ public final class KubeClients {
                 .withRequestRetryBackoffLimit(1)
                 .withRequestRetryBackoffInterval(200)
                 .build();
-    }
-
-    /** True in a pod with a service account token, or where {@code KUBECONFIG} or {@code ~/.kube/config} names a file. */
-    public static boolean clusterConfigured() {
-        if (Files.isReadable(SERVICE_ACCOUNT_TOKEN)) {
-            return true;
-        }
-        String kubeconfig = System.getenv("KUBECONFIG");
-        if (kubeconfig != null && !kubeconfig.isBlank()) {
-            return Files.isReadable(Path.of(kubeconfig.split(java.io.File.pathSeparator)[0]));
-        }
-        return Files.isReadable(Path.of(System.getProperty("user.home"), ".kube", "config"));
     }
 }

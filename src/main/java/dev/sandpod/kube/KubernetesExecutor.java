@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sandpod.run.BackendUnavailableException;
 import dev.sandpod.run.Envelope;
@@ -45,6 +46,7 @@ public final class KubernetesExecutor implements Executor {
     private final Uids uids;
     private final RunWatcher watcher;
     private final Reaper reaper;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Starts following sandbox pods through {@code client}, which this executor then owns and closes. */
     public KubernetesExecutor(KubernetesClient client, KubeConfig config) {
@@ -56,7 +58,7 @@ public final class KubernetesExecutor implements Executor {
         this.config = config;
         this.specs = specs;
         this.uids = new Uids(config.uidMin(), config.uidMax(), new SecureRandom().nextLong());
-        this.watcher = new RunWatcher(client, config.namespace(), config.reapInterval());
+        this.watcher = new RunWatcher(client, config.namespace());
         this.reaper = new Reaper(client, config, watcher);
     }
 
@@ -93,11 +95,16 @@ public final class KubernetesExecutor implements Executor {
         return watcher.unreadyReason();
     }
 
-    /** Deletes this replica's pods, then stops the informer and closes the client. */
+    /**
+     * Stops the informer, which ends the runs still waiting with 503, deletes this replica's pods in one call and closes
+     * the client. Only the first call does anything.
+     */
     @Override
     public void close() {
-        try (client; watcher) {
-            reaper.close();
+        if (closed.compareAndSet(false, true)) {
+            try (client; reaper) {
+                watcher.close();
+            }
         }
     }
 
@@ -134,6 +141,7 @@ public final class KubernetesExecutor implements Executor {
         }
         String log;
         try {
+            // one GET: fabric8's getLog() would first list the pod (and may watch it) to wait until it is ready
             log = client.raw(logPath(name, logLimitBytes(request.limits().outputBytes(), request.tests().size())));
         } catch (KubernetesClientException e) {
             LOG.log(Level.WARNING, "cannot read the log of sandbox pod " + name, e);
@@ -192,12 +200,13 @@ public final class KubernetesExecutor implements Executor {
         return internalError(id, "the cluster refused the sandbox pod (HTTP " + code + ")", started);
     }
 
+    /** Best effort: a failed delete must never replace the run's answer, and the reapers remove what is left. */
     private void delete(String name) {
         boolean interrupted = Thread.interrupted(); // an interrupted run must still remove its pod
         try {
             SandboxPods.delete(client, config.namespace(), name);
-        } catch (KubernetesClientException e) {
-            LOG.log(Level.WARNING, "cannot delete sandbox pod " + name + "; the reaper will", e);
+        } catch (KubernetesClientException | IllegalStateException e) { // IllegalStateException: closed under us
+            LOG.log(Level.WARNING, "cannot delete sandbox pod " + name + "; a reaper will", e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -11,40 +11,41 @@ import java.util.Objects;
  * <p>Three programs run in turn, each {@code exec}ing the next in the same process:
  * <ol>
  *   <li>{@code /bin/sh}, still with the service's rights, writes its own pid into the run's {@code cgroup.procs}
- *       files, so that everything the jail ever starts is inside the run's cgroups from its first instruction, and
- *       opens the seccomp program, the runner and the job as fds 3, 4 and 5 (Java passes no fds but 0 to 2, and
- *       bubblewrap takes these inputs as fds);</li>
+ *       files, so that everything the jail ever starts is inside the run's cgroups from its first instruction,
+ *       opens the seccomp program and the runner as fds 3 and 4 (Java passes no fds but 0 to 2, and bubblewrap
+ *       takes these inputs as fds), and on the cold path makes the job file its stdin;</li>
  *   <li>{@code setpriv}, only when the service is root, switches to the run's unprivileged host uid and gid with no
  *       groups, no capabilities and no-new-privs, so no jailed process is ever kuid 0;</li>
  *   <li>{@code bwrap} builds the jail and executes the command in it as PID 1.</li>
  * </ol>
  *
- * <p>The runner and the job are copied into the jail ({@code --ro-bind-data}) instead of bound from host paths, so
- * the jail's {@code /proc/self/mountinfo} names no host file and the host never hands a path to the jail. The one
- * host file bound in is the cgroup's OOM counter, read-only, seen through the jail's own cgroup namespace.
+ * <p>The runner is copied into the jail ({@code --ro-bind-data}) instead of bound from a host path, so the jail's
+ * {@code /proc/self/mountinfo} names no host file and the host never hands a path to the jail. The job is never a
+ * file inside the jail at all: the runner reads it from stdin, cold (a host file opened by the wrapper) or warm (a
+ * pipe), and the program, which shares the runner's uid, could read any file the runner can; in judge mode a job
+ * file would hand it the expected outputs. The one host file bound in is the cgroup's OOM counter, read-only,
+ * seen through the jail's own cgroup namespace.
  */
 final class BwrapCommand {
     static final String RUNNER_PATH = "/sandpod/runner.py";
-    static final String JOB_PATH = "/sandpod/job.json";
     static final String HOSTNAME = "sandpod";
     static final String SH = "/bin/sh";
     static final int SECCOMP_FD = 3;
     static final int RUNNER_FD = 4;
-    static final int JOB_FD = 5;
     /** Exit status of the wrapper when the jail could not enter its cgroup. */
     static final int EXIT_NO_CGROUP = 125;
 
     /**
-     * {@code $1} seccomp file, {@code $2} runner file, {@code $3} job file or "", {@code $4} count of cgroup.procs
-     * files that follow, then the command. A failed redirection ends a non-interactive sh, so a missing input never
-     * starts a jail without it.
+     * {@code $1} seccomp file, {@code $2} runner file, {@code $3} job file for stdin or "", {@code $4} count of
+     * cgroup.procs files that follow, then the command. A failed redirection ends a non-interactive sh, so a
+     * missing input never starts a jail without it.
      */
     static final String WRAPPER = """
             seccomp=$1 runner=$2 job=$3 n=$4
             shift 4
             while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit %d; shift; n=$((n - 1)); done
             exec 3<"$seccomp" 4<"$runner"
-            if [ -n "$job" ]; then exec 5<"$job"; fi
+            if [ -n "$job" ]; then exec 0<"$job"; fi
             exec "$@"
             """.formatted(EXIT_NO_CGROUP);
 
@@ -72,7 +73,7 @@ final class BwrapCommand {
      *
      * @param hostUid    the unprivileged host uid (and gid) to switch to, or null to keep the service's own
      * @param tmpfsBytes size of each writable tmpfs ({@code /tmp} and {@code /dev/shm}); the memory cgroup counts it
-     * @param jobFile    the job to copy into the jail at {@link #JOB_PATH}, or null when it comes on stdin
+     * @param jobFile    the job to give the runner as its stdin, or null when the service writes it to the stdin pipe
      * @param oomCounter the OOM counter to bind, or null when the cgroup has none
      */
     record Spec(Path bwrap, Path setpriv, Integer hostUid, int sandboxUid, int sandboxGid, long tmpfsBytes,
@@ -142,9 +143,6 @@ final class BwrapCommand {
                 "--size", size, "--tmpfs", "/dev/shm",
                 "--size", size, "--tmpfs", "/tmp",
                 "--perms", "0444", "--ro-bind-data", Integer.toString(RUNNER_FD), RUNNER_PATH));
-        if (spec.jobFile() != null) {
-            args.addAll(List.of("--perms", "0444", "--ro-bind-data", Integer.toString(JOB_FD), JOB_PATH));
-        }
         if (spec.oomCounter() != null) {
             args.addAll(List.of("--ro-bind", spec.oomCounter().hostFile().toString(), spec.oomCounter().jailPath()));
         }

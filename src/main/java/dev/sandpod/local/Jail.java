@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +19,7 @@ import java.util.concurrent.TimeoutException;
 final class Jail implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Jail.class.getName());
     /** The runner prints one envelope holding at most a few capped outputs; more than this is not a runner's. */
-    static final int MAX_STDOUT_BYTES = 16 << 20;
+    private static final int MAX_STDOUT_BYTES = 16 << 20;
     private static final int MAX_STDERR_BYTES = 8 << 10;
     private static final Duration TEARDOWN = Duration.ofSeconds(5);
 
@@ -30,7 +29,6 @@ final class Jail implements AutoCloseable {
     private final HostUids uids;
     private final int hostUid;
     private final Path jobDir;
-    private final long fileBytes;
     private final CompletableFuture<byte[]> stdout;
     private final CompletableFuture<byte[]> stderr;
     private boolean closed;
@@ -38,16 +36,14 @@ final class Jail implements AutoCloseable {
     /**
      * @param hostUid  the leased host uid, or -1 when the jail runs as the service's own uid
      * @param jobDir   the cold path's job directory, or null for a warm jail
-     * @param fileBytes the tmpfs size the jail was built with, which a later job cannot change
      */
-    Jail(String name, Process process, RunCgroup cgroup, HostUids uids, int hostUid, Path jobDir, long fileBytes) {
+    Jail(String name, Process process, RunCgroup cgroup, HostUids uids, int hostUid, Path jobDir) {
         this.name = name;
         this.process = process;
         this.cgroup = cgroup;
         this.uids = uids;
         this.hostUid = hostUid;
         this.jobDir = jobDir;
-        this.fileBytes = fileBytes;
         this.stdout = drain(process.getInputStream(), MAX_STDOUT_BYTES, "stdout");
         this.stderr = drain(process.getErrorStream(), MAX_STDERR_BYTES, "stderr");
     }
@@ -58,10 +54,6 @@ final class Jail implements AutoCloseable {
 
     RunCgroup cgroup() {
         return cgroup;
-    }
-
-    long fileBytes() {
-        return fileBytes;
     }
 
     boolean alive() {
@@ -75,7 +67,7 @@ final class Jail implements AutoCloseable {
         }
     }
 
-    /** Closes stdin without a job, for a cold jail (whose job is a file) or a trial command. */
+    /** Closes the stdin pipe unused: a cold jail's stdin is its job file. */
     void closeStdin() throws IOException {
         process.getOutputStream().close();
     }
@@ -119,13 +111,10 @@ final class Jail implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "jail {0}: its cgroup could not be emptied and removed within {1};"
                     + " host uid {2} stays out of use", name, TEARDOWN, hostUid);
         }
-        if (jobDir != null) {
-            try {
-                Files.deleteIfExists(jobDir.resolve(Jails.JOB_FILE));
-                Files.deleteIfExists(jobDir);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "jail " + name + ": cannot delete its job directory", e);
-            }
+        try {
+            Jails.deleteJobDir(jobDir);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "jail " + name + ": cannot delete its job directory", e);
         }
     }
 

@@ -94,31 +94,33 @@ final class Jails implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cgroups: " + e.getMessage(), e);
         }
-        Path stateDir = Files.createTempDirectory(STATE_DIR_PREFIX);
-        Path seccomp = writePrivate(stateDir.resolve("seccomp.bpf"), Seccomp.program());
-        Path runnerFile = writePrivate(stateDir.resolve("runner.py"), runner);
-        return new Jails(config, cgroups, isRoot(), stateDir, seccomp, runnerFile, rootEntries());
+        Path stateDir = null;
+        try {
+            stateDir = Files.createTempDirectory(STATE_DIR_PREFIX);
+            Path seccomp = writePrivate(stateDir.resolve("seccomp.bpf"), Seccomp.program());
+            Path runnerFile = writePrivate(stateDir.resolve("runner.py"), runner);
+            return new Jails(config, cgroups, isRoot(), stateDir, seccomp, runnerFile, rootEntries());
+        } catch (IOException | RuntimeException e) {
+            cgroups.close();
+            deleteStateDir(stateDir);
+            throw e;
+        }
     }
 
     LocalConfig config() {
         return config;
     }
 
-    /** A cold jail: the job is copied in as a file and the runner reads it with {@code --job-file}. */
+    /** A cold jail: the job waits in a file of the service, which becomes the runner's stdin (see BwrapCommand). */
     Jail startCold(Limits limits, byte[] job) throws IOException, InterruptedException {
         Path jobDir = Files.createTempDirectory(stateDir, "job-");
         writePrivate(jobDir.resolve(JOB_FILE), job);
-        return start(limits, jobDir, runnerCommand(true));
+        return start(limits, jobDir, runnerCommand());
     }
 
-    /** A warm jail: the runner waits for its job on stdin ({@link Jail#send}). */
+    /** A warm jail: the runner waits for its job on the stdin pipe ({@link Jail#send}). */
     Jail startWarm(Limits limits) throws IOException, InterruptedException {
-        return start(limits, null, runnerCommand(false));
-    }
-
-    /** A jail running {@code command} instead of the runner, for the start-up trial. */
-    Jail startCommand(Limits limits, List<String> command) throws IOException, InterruptedException {
-        return start(limits, null, command);
+        return start(limits, null, runnerCommand());
     }
 
     /** The memory limit of a jail's cgroup: the program's allowance plus the runner's own. */
@@ -161,7 +163,7 @@ final class Jails implements AutoCloseable {
             deleteJobDir(jobDir);
             throw e;
         }
-        return new Jail(name, process, cgroup, uids, hostUid, jobDir, limits.fileBytes());
+        return new Jail(name, process, cgroup, uids, hostUid, jobDir);
     }
 
     private static byte[] randomBytes() {
@@ -170,13 +172,15 @@ final class Jails implements AutoCloseable {
         return bytes;
     }
 
-    private List<String> runnerCommand(boolean jobFile) {
+    /**
+     * The runner reading its job from stdin, working in its default directory on the jail's /tmp tmpfs, with
+     * RLIMIT_NPROC on the program: exact here, since the jail's uid is its own (a user namespace per jail, and a
+     * host uid per jail when the service is root).
+     */
+    private List<String> runnerCommand() {
         String python = config.python().toString();
-        List<String> command = new ArrayList<>(List.of(python, "-I", "-S", BwrapCommand.RUNNER_PATH));
-        command.addAll(jobFile ? List.of("--job-file", BwrapCommand.JOB_PATH) : List.of("--job-stdin"));
-        // the runner's default working directory is on the jail's /tmp tmpfs; a uid per jail makes NPROC exact
-        command.addAll(List.of("--python", python, "--rlimit-nproc"));
-        return command;
+        return List.of(python, "-I", "-S", BwrapCommand.RUNNER_PATH, "--job-stdin", "--python", python,
+                "--rlimit-nproc");
     }
 
     /** Starts the process on the spawner thread (see the class comment); an interrupt never leaks a started jail. */
@@ -198,10 +202,26 @@ final class Jails implements AutoCloseable {
         }
     }
 
+    /** Ends the spawner thread, which takes every jail still running with it (their parent-death signal). */
     @Override
     public void close() {
         spawner.shutdownNow();
         cgroups.close();
+        deleteStateDir(stateDir);
+    }
+
+    /** Removes a cold run's job directory: service files only, which no jail ever had a path to. */
+    static void deleteJobDir(Path jobDir) throws IOException {
+        if (jobDir != null) {
+            Files.deleteIfExists(jobDir.resolve(JOB_FILE));
+            Files.deleteIfExists(jobDir);
+        }
+    }
+
+    private static void deleteStateDir(Path stateDir) {
+        if (stateDir == null) {
+            return;
+        }
         try (var files = Files.list(stateDir)) {
             for (Path file : files.toList()) {
                 Files.deleteIfExists(file);
@@ -210,13 +230,6 @@ final class Jails implements AutoCloseable {
         } catch (IOException e) {
             System.getLogger(Jails.class.getName()).log(System.Logger.Level.WARNING,
                     "cannot remove the local backend's state directory", e);
-        }
-    }
-
-    private static void deleteJobDir(Path jobDir) throws IOException {
-        if (jobDir != null) {
-            Files.deleteIfExists(jobDir.resolve(JOB_FILE));
-            Files.deleteIfExists(jobDir);
         }
     }
 

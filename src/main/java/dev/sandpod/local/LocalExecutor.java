@@ -17,7 +17,7 @@ import dev.sandpod.run.Status;
 
 /**
  * The local backend (DESIGN §5): every run in a fresh bubblewrap jail with its own cgroup, taken warm from the
- * {@link LocalPool} when one fits, else started cold with the job copied in as a file.
+ * {@link LocalPool} when one fits, else started cold with its job waiting in a file of the service.
  *
  * <p>The runner inside enforces the run's limits and reports; this class only guards it: a deadline of the run's
  * time limit plus a margin kills a jail whose runner hangs, and a jail that ends without an envelope is reported
@@ -98,8 +98,10 @@ public final class LocalExecutor implements Executor {
         if (result.status() == Status.OK && result.stdout().equals(TRIAL_OUTPUT + "\n")) {
             return null;
         }
+        String diagnostics = attempt.stderr().isBlank() ? result.detail()
+                : attempt.stderr().strip().lines().findFirst().orElse("");
         return "a trial run in a jail failed with " + result.status().wireName()
-                + (attempt.stderr().isBlank() ? "" : ": " + attempt.stderr().strip().lines().findFirst().orElse(""));
+                + (diagnostics == null ? "" : ": " + diagnostics);
     }
 
     @Override
@@ -110,20 +112,24 @@ public final class LocalExecutor implements Executor {
         long start = System.nanoTime();
         byte[] job = JobCodec.encode(request);
         Jail warm = pool.claim(request.limits());
-        if (warm != null) {
-            try {
-                return attempt(jails, warm, job, request, id, start).result();
-            } catch (IOException deadRunner) {
-                // the job never reached a runner, so nothing ran: take the cold path instead
-                LOG.log(System.Logger.Level.WARNING, "pooled jail " + warm.name() + " refused its job", deadRunner);
-            }
-        }
         try {
-            Jail cold = jails.startCold(request.limits(), job);
-            return attempt(jails, cold, null, request, id, start).result();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "run " + id + ": cannot start a jail", e);
-            return RunResult.internalError(id, NAME, "the sandbox could not be started", elapsedMs(start));
+            if (warm != null) {
+                try {
+                    return attempt(jails, warm, job, request, id, start).result();
+                } catch (IOException deadRunner) {
+                    // the job never reached a runner, so nothing ran: take the cold path instead
+                    LOG.log(System.Logger.Level.WARNING, "pooled jail " + warm.name() + " refused its job", deadRunner);
+                }
+            }
+            try {
+                Jail cold = jails.startCold(request.limits(), job);
+                return attempt(jails, cold, null, request, id, start).result();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "run " + id + ": cannot start a jail", e);
+                return RunResult.internalError(id, NAME, "the sandbox could not be started", elapsedMs(start));
+            }
+        } finally {
+            pool.fill();
         }
     }
 
@@ -132,8 +138,9 @@ public final class LocalExecutor implements Executor {
     }
 
     /**
-     * Gives the jail its job ({@code job} on stdin, or null when it is a file), waits for the runner within the
-     * deadline, tears the jail down and reads its result. Throws only when the job could not be written.
+     * Gives the jail its job ({@code job} for the stdin pipe, or null for a cold jail, whose stdin is its job file),
+     * waits for the runner within the deadline, tears the jail down and reads its result. Throws only when the job
+     * could not be written.
      */
     private static Attempt attempt(Jails jails, Jail jail, byte[] job, RunRequest request, RunId id, long start)
             throws IOException, InterruptedException {

@@ -11,7 +11,8 @@ import dev.sandpod.run.Limits;
 /**
  * Keeps jails started ahead of need (DESIGN §6), each with its runner blocked reading its job from stdin, so that
  * claiming one costs a pipe write instead of a namespace set-up and an interpreter start. Every jail is still used
- * once; a claim triggers a refill on a virtual thread, and an empty pool sends the run down the cold path.
+ * once; the end of each run triggers a refill on virtual threads, and an empty pool sends a run down the cold
+ * path.
  *
  * <p>Limits: a jail's tmpfs size is fixed when bubblewrap mounts it, so a pooled jail only serves runs with the
  * {@code fileBytes} it was started with; the memory and task limits live in the cgroup and are set to the claiming
@@ -40,40 +41,38 @@ final class LocalPool implements AutoCloseable {
         this.size = size;
     }
 
-    /** Starts filling the pool in the background. */
-    void fill() {
+    /** Starts jails in the background until the pool is full again; returns at once. */
+    synchronized void fill() {
         while (!closed && idle.size() + starting.get() < size) {
             starting.incrementAndGet();
             Thread.ofVirtual().name("sandpod-pool-refill").start(this::startOne);
         }
     }
 
-    /** A started jail resized to {@code limits}, or null when none fits or none is ready (then the run goes cold). */
+    /**
+     * A started jail resized to {@code limits}, or null when none fits or none is ready (then the run goes cold).
+     * The caller calls {@link #fill} once its run is over, so that starting the replacement does not compete for
+     * the CPU with the run that just claimed (a jail start costs about as much CPU as a small run).
+     */
     Jail claim(Limits limits) {
         if (size == 0 || limits.fileBytes() != shape.fileBytes()) {
             return null;
         }
-        try {
-            for (Jail jail = idle.poll(); jail != null; jail = idle.poll()) {
-                if (!jail.alive()) {
-                    LOG.log(System.Logger.Level.WARNING, "pooled jail {0} died while idle: {1}", jail.name(),
-                            jail.stderr());
-                    jail.close();
-                    continue;
-                }
-                try {
-                    jail.cgroup().setLimits(jails.memoryBytes(limits), jails.maxTasks(limits));
-                    return jail;
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "pooled jail " + jail.name() + " cannot take the run's limits",
-                            e);
-                    jail.close();
-                }
+        for (Jail jail = idle.poll(); jail != null; jail = idle.poll()) {
+            if (!jail.alive()) {
+                LOG.log(System.Logger.Level.WARNING, "pooled jail {0} died while idle: {1}", jail.name(), jail.stderr());
+                jail.close();
+                continue;
             }
-            return null;
-        } finally {
-            fill();
+            try {
+                jail.cgroup().setLimits(jails.memoryBytes(limits), jails.maxTasks(limits));
+                return jail;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "pooled jail " + jail.name() + " cannot take the run's limits", e);
+                jail.close();
+            }
         }
+        return null;
     }
 
     int idleCount() {

@@ -125,7 +125,8 @@ class LocalSeedChecksTest {
         List<Callable<Service.Answer>> runs = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             String mark = "mark-" + i;
-            runs.add(() -> service.post("/v1/runs", Map.of("code", code, "args", List.of(mark))));
+            // 16 jails share 2 cores here: a generous wall limit keeps the test about isolation, not speed.
+            runs.add(() -> service.post("/v1/runs", Map.of("code", code, "args", List.of(mark), "timeoutMs", 8000)));
         }
         try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Service.Answer>> answers = threads.invokeAll(runs);

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The real service on a free loopback port, with the backend a test chose, and a small JSON client for it. */
-final class Service implements AutoCloseable {
+public final class Service implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final WebServer server;
@@ -32,7 +32,7 @@ final class Service implements AutoCloseable {
     }
 
     /** The shipped config on an ephemeral port, with the given environment overrides, the rate limit off. */
-    static Service start(Map<String, String> env, java.util.function.Function<Config, Executor> backend) {
+    public static Service start(Map<String, String> env, java.util.function.Function<Config, Executor> backend) {
         Map<String, String> all = new java.util.HashMap<>(env);
         all.put("SERVER_PORT", "0");
         all.put("SERVER_HOST", "127.0.0.1");
@@ -42,22 +42,22 @@ final class Service implements AutoCloseable {
         return new Service(TestServers.start(config, executor), executor);
     }
 
-    Answer post(String path, Object body) throws IOException, InterruptedException {
+    public Answer post(String path, Object body) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base() + path))
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body)))
                 .build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), MAPPER.readTree(response.body()));
+        return new Answer(response.statusCode(), MAPPER.readTree(response.body()), response.headers());
     }
 
-    Answer get(String path) throws IOException, InterruptedException {
+    public Answer get(String path) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base() + path))
                 .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), MAPPER.readTree(response.body()));
+        return new Answer(response.statusCode(), MAPPER.readTree(response.body()), response.headers());
     }
 
-    String base() {
+    public String base() {
         return "http://127.0.0.1:" + server.port();
     }
 
@@ -67,8 +67,8 @@ final class Service implements AutoCloseable {
         executor.close();
     }
 
-    record Answer(int status, JsonNode body) {
-        String text(String field) {
+    public record Answer(int status, JsonNode body, java.net.http.HttpHeaders headers) {
+        public String text(String field) {
             return body.path(field).asText();
         }
     }

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -31,6 +32,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -46,8 +48,9 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
  * {@code activeDeadlineSeconds}, serves the output as the pod's log and writes {@code status} through the status
  * subresource. The other modes inject one failure each.
  *
- * <p>The process starts through {@link SandboxProcess}: as root it is PID 1 of its own PID namespace under the pod's
- * UID/GID, as in a container.
+ * <p>The process starts through {@link SandboxProcess}: as root it is PID 1 of its own PID namespace, under the pod's
+ * UID/GID and in a memory cgroup with the container's limit, as in a container. The local backend's jail cannot be
+ * reused for this: its API takes a run request, not a container's command line.
  *
  * <p>The pods/log endpoint is not emulated by the mock's CRUD mode (it answers 200 with a List of every object), so each
  * log is an expectation on the exact path the executor calls, taken from the mock's "received request" log line.
@@ -73,7 +76,9 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         /** The deadline passes while the image is still being pulled: the container never starts. */
         DEADLINE_BEFORE_START,
         /** Running forever, and the kubelet never reports an end. */
-        NEVER_ENDS
+        NEVER_ENDS,
+        /** Like {@link #INSTANT}, but each pod stays Running until {@link #releaseHeld()}: runs pile up in flight. */
+        HELD
     }
 
     private final KubernetesMockServer server;
@@ -81,7 +86,8 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private final String namespace;
     private final SharedIndexInformer<Pod> informer;
     private final ConcurrentMap<String, Pod> seen = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, Process> processes = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, SandboxProcess> processes = new ConcurrentHashMap<>();
+    private final CountDownLatch held = new CountDownLatch(1);
     private volatile Mode mode = Mode.REAL;
 
     KubeletEmulator(KubernetesMockServer server, KubernetesClient client, String namespace) {
@@ -94,6 +100,11 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     /** How the pods created from now on behave. */
     void mode(Mode newMode) {
         mode = newMode;
+    }
+
+    /** Lets every {@link Mode#HELD} pod, waiting or to come, finish. */
+    void releaseHeld() {
+        held.countDown();
     }
 
     /** The next {@code times} pod creates answer {@code code} with a Status carrying {@code message}, as admission would. */
@@ -109,8 +120,13 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         return Optional.ofNullable(seen.get(podName));
     }
 
-    List<Pod> seenPods() {
-        return List.copyOf(seen.values());
+    int seenCount() {
+        return seen.size();
+    }
+
+    /** Drops the pods seen so far, which a long benchmark would otherwise keep. */
+    void forgetSeen() {
+        seen.clear();
     }
 
     @Override
@@ -132,6 +148,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
 
     @Override
     public void close() {
+        held.countDown();
         informer.close();
         processes.values().forEach(SandboxProcess::kill);
         client.close();
@@ -144,11 +161,11 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         try {
             switch (mode) {
                 case REAL -> runForReal(pod);
-                case INSTANT -> {
+                case INSTANT -> succeedEchoing(setStatus(pod, running()));
+                case HELD -> {
                     Pod running = setStatus(pod, running());
-                    JsonNode job = job(pod);
-                    serveLog(pod, envelopeEchoing(job.path("input").asText()));
-                    setStatus(running, terminated(running.getStatus(), "Succeeded", null, 0, "Completed"));
+                    held.await();
+                    succeedEchoing(running);
                 }
                 case ERR_IMAGE_PULL -> setStatus(pod, waiting("ErrImagePull"));
                 case IMAGE_PULL_BACK_OFF -> setStatus(pod, waiting("ImagePullBackOff"));
@@ -175,35 +192,43 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
             }
         } catch (KubernetesClientException e) {
             // the executor gave up and deleted the pod while we played it: a real node would not care either
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
+    private void succeedEchoing(Pod running) {
+        serveLog(running, envelopeEchoing(job(running).path("input").asText()));
+        setStatus(running, terminated(running.getStatus(), "Succeeded", null, 0, "Completed"));
+    }
+
     private void runForReal(Pod pod) {
+        // like a kubelet, count the deadline from the start time it holds, not the one serialized to whole seconds
+        Instant deadline = Instant.now().plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
         Pod running = setStatus(pod, running());
-        Instant deadline = Instant.parse(running.getStatus().getStartTime())
-                .plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
+        String name = pod.getMetadata().getName();
         Path tmp = emptyDir();
-        try {
-            Process process = start(pod, tmp);
-            processes.put(pod.getMetadata().getName(), process);
+        try (SandboxProcess sandbox = start(pod, tmp)) {
+            processes.put(name, sandbox);
+            Process process = sandbox.process();
             CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process), Thread::startVirtualThread);
             long untilDeadline = Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS));
             boolean exited = process.waitFor(untilDeadline, TimeUnit.MILLISECONDS);
             if (!exited) {
-                SandboxProcess.kill(process);
+                sandbox.kill();
             }
             String output = new String(log.join(), StandardCharsets.UTF_8);
-            if (processes.remove(pod.getMetadata().getName()) == null) {
+            if (processes.remove(name) == null) {
                 return; // deleted under us
             }
             serveLog(pod, output);
             if (!exited) {
                 setStatus(running, terminated(running.getStatus(), "Failed", PodState.DEADLINE_EXCEEDED, 137, "Error"));
-            } else {
-                int exitCode = process.exitValue();
-                setStatus(running, terminated(running.getStatus(), exitCode == 0 ? "Succeeded" : "Failed", null, exitCode,
-                        exitCode == 0 ? "Completed" : "Error"));
+                return;
             }
+            int exitCode = process.exitValue();
+            String reason = exitCode == 0 ? "Completed" : exitCode == 137 && sandbox.oomKilled() ? PodState.OOM_KILLED : "Error";
+            setStatus(running, terminated(running.getStatus(), exitCode == 0 ? "Succeeded" : "Failed", null, exitCode, reason));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -213,8 +238,11 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         }
     }
 
-    /** The container's process as a kubelet would start it: expanded command, the pod's env only, /tmp on the emptyDir. */
-    private static Process start(Pod pod, Path tmp) throws IOException {
+    /**
+     * The container's process as a kubelet would start it: expanded command, the pod's env only, /tmp on the emptyDir,
+     * the pod's UID/GID and the container's memory limit.
+     */
+    private static SandboxProcess start(Pod pod, Path tmp) throws IOException {
         Container container = pod.getSpec().getContainers().getFirst();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOSTNAME", pod.getMetadata().getName());
@@ -228,7 +256,9 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 .forEach(argv::add);
         argv.set(0, SandboxProcess.PYTHON); // the image's python3
         PodSecurityContext security = pod.getSpec().getSecurityContext();
-        return SandboxProcess.start(argv, env, tmp, security.getRunAsUser(), security.getRunAsGroup());
+        long memoryBytes = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
+        return SandboxProcess.start(pod.getMetadata().getName(), argv, env, tmp, security.getRunAsUser(),
+                security.getRunAsGroup(), memoryBytes);
     }
 
     private static String onHost(String arg, List<VolumeMount> mounts, Path tmp) {

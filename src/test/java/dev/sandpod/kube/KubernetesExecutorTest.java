@@ -1,13 +1,18 @@
 package dev.sandpod.kube;
 
 import java.util.List;
+import java.util.Map;
 
+import dev.sandpod.local.LocalConfig;
+import dev.sandpod.local.LocalExecutor;
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.RunFile;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.Status;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,11 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs programs through the executor, the mock API server and the emulated kubelet, which runs the pod's command for real,
- * and checks each result against the bundled runner run straight on this host with the same job.
+ * and checks each result against the local backend (a bubblewrap jail) given the same request.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KubernetesExecutorTest {
@@ -28,11 +34,16 @@ class KubernetesExecutorTest {
 
     private MockCluster cluster;
     private KubernetesExecutor executor;
+    private LocalExecutor local;
 
     @BeforeAll
     void start() throws InterruptedException {
         cluster = new MockCluster();
         executor = cluster.executor(MockCluster.config());
+        Config app = Config.just(ConfigSources.create(Map.of("sandpod.local.pool-size", "0")),
+                ConfigSources.classpath("application.yaml"));
+        local = LocalExecutor.create(LocalConfig.from(app.get("sandpod.local")), DEFAULTS);
+        assertNull(local.unreadyReason(), "the local backend is the reference");
         Await.ready(executor);
     }
 
@@ -43,6 +54,7 @@ class KubernetesExecutorTest {
 
     @AfterAll
     void stop() {
+        local.close();
         executor.close();
         cluster.close();
     }
@@ -77,8 +89,8 @@ class KubernetesExecutorTest {
     @Test
     @DisplayName("a program past its wall limit is timeout, reported by the runner before the pod's deadline")
     void timeout() throws Exception {
-        RunResult result = assertSameAsLocal(RunRequest.of("while True:\n    pass", "",
-                new Limits(1000, 2000, 128, 65536, 16 << 20, 64)));
+        RunResult result = assertSameAsLocal(RunRequest.of("while True:\n    pass", "", // deadline 3 s: room for a loaded host
+                new Limits(1100, 2000, 128, 65536, 16 << 20, 64)));
         assertEquals(Status.TIMEOUT, result.status());
     }
 
@@ -110,8 +122,8 @@ class KubernetesExecutorTest {
         assertEquals(text + "\n" + text + "\n['" + text + "']\n" + text + "\n", result.stdout());
     }
 
-    private RunResult assertSameAsLocal(RunRequest request) throws Exception {
-        RunResult expected = LocalRunner.run(request, RunId.random());
+    private RunResult assertSameAsLocal(RunRequest request) throws InterruptedException {
+        RunResult expected = local.run(request, RunId.random());
         RunResult actual = executor.run(request, RunId.random());
         assertEquals(expected.status(), actual.status(), () -> "status; detail " + actual.detail());
         assertEquals(expected.exitCode(), actual.exitCode(), "exitCode");

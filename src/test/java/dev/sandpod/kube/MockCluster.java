@@ -98,6 +98,11 @@ public final class MockCluster implements AutoCloseable {
     public void close() {
         kubelet.close();
         admin.close();
-        server.destroy();
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            // after heavy load the mock's shutdown can time out while a closed watch still flushes its queued
+            // events (WatchEventsListener.onClosed waits on the event loop); the test has nothing left to check
+        }
     }
 }

@@ -105,14 +105,16 @@ class BwrapCommandTest {
     }
 
     @Test
-    @DisplayName("cold: the job is copied in from fd 5; warm: no job file at all, it comes on stdin")
-    void jobDelivery() {
-        List<String> cold = bwrapArgs(BwrapCommand.argv(spec(1900000007, Path.of("/state/job-1/job.json"))));
-        assertTrue(contains(cold, "--ro-bind-data", "5", BwrapCommand.JOB_PATH));
+    @DisplayName("the runner is copied in from fd 4; the job is never a file in the jail, only the runner's stdin")
+    void jobIsStdinOnly() {
+        List<String> coldArgv = BwrapCommand.argv(spec(1900000007, Path.of("/state/job-1/job.json")));
+        assertTrue(BwrapCommand.WRAPPER.contains("exec 0<\"$job\""));
+        assertEquals("/state/job-1/job.json", coldArgv.get(6));
+        List<String> cold = bwrapArgs(coldArgv);
         assertTrue(contains(cold, "--ro-bind-data", "4", BwrapCommand.RUNNER_PATH));
-        List<String> warmArgv = BwrapCommand.argv(spec(1900000007, null));
-        assertEquals("", warmArgv.get(6));
-        assertFalse(bwrapArgs(warmArgv).contains(BwrapCommand.JOB_PATH));
+        assertEquals(1, cold.stream().filter(arg -> arg.equals("--ro-bind-data")).count(), "the runner only");
+        assertFalse(cold.stream().anyMatch(arg -> arg.contains("job")));
+        assertEquals("", BwrapCommand.argv(spec(1900000007, null)).get(6), "warm: the service writes the stdin pipe");
     }
 
     @Test

@@ -25,9 +25,7 @@ class LocalExecutorGuardTest {
     /** Answers the start-up trial like a runner; anything else is run in the runner's own process. */
     private static final String BARE_RUNNER = """
             import json, sys
-            args = sys.argv[1:]
-            raw = open(args[args.index('--job-file') + 1]).read() if '--job-file' in args else sys.stdin.readline()
-            exec(json.loads(raw)['code'])
+            exec(json.loads(sys.stdin.readline())['code'])
             print('SANDPOD-RESULT ' + json.dumps({'status': 'ok', 'stdout': 'sandpod-ok\\n'}))
             """;
     private static LocalExecutor executor;

@@ -25,6 +25,7 @@ import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.Status;
+import dev.sandpod.run.TestCase;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -244,6 +245,36 @@ class LocalExecutorTest {
                         print(name, e.errno)
                 """);
         assertEquals("a ok\nb 28\n", result.stdout(), "ENOSPC for the second: " + result);
+    }
+
+    @Test
+    @DisplayName("judge mode: the expected output is nowhere the program can read, not in a file, not via PID 1's fds")
+    void expectedOutputIsHidden() throws Exception {
+        RunRequest judged = new RunRequest("""
+                import os
+                marker = 'HIDDEN' + '-EXPECTED'
+                found = []
+                for root, dirs, files in os.walk('/'):
+                    if root in ('/proc', '/sys', '/usr', '/dev'):
+                        dirs[:] = []
+                        continue
+                    for name in files:
+                        try:
+                            if marker.encode() in open(os.path.join(root, name), 'rb').read():
+                                found.append(os.path.join(root, name))
+                        except OSError:
+                            pass
+                for path in ['/proc/1/fd/0', '/proc/1/environ', '/proc/1/cmdline']:
+                    try:
+                        if marker.encode() in open(path, 'rb').read():
+                            found.append(path)
+                    except OSError:
+                        pass
+                print(found)
+                """, "", List.of(), List.of(), Jailed.DEFAULTS, List.of(new TestCase("", "HIDDEN-EXPECTED\n")));
+        RunResult result = run(judged);
+        assertEquals("wrong_answer", result.verdict(), result.toString());
+        assertEquals("[]\n", result.stdout());
     }
 
     @Test
