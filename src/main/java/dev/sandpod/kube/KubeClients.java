@@ -16,8 +16,8 @@ public final class KubeClients {
     }
 
     /**
-     * Fails fast when the API server is unreachable: fabric8 retries a failed request 10 times with exponential back-off by
-     * default, which would hold a run for a minute before it could answer 503.
+     * Fails fast when the API server is unreachable: by default fabric8 retries a failed request 10 times, backing off
+     * exponentially from 100 ms, which would hold a run for a minute or more before it could answer 503.
      */
     public static Config tuned(Config base) {
         return new ConfigBuilder(base)

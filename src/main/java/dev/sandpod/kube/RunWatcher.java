@@ -1,6 +1,5 @@
 package dev.sandpod.kube;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -31,11 +30,12 @@ final class RunWatcher implements ResourceEventHandler<Pod>, AutoCloseable {
      * and the default exception handler stops an informer for good when its first list fails. This one retries with
      * back-off until the API answers, and {@link #unreadyReason()} reports the state meanwhile.
      */
-    RunWatcher(KubernetesClient client, String namespace, Duration resync) {
+    RunWatcher(KubernetesClient client, String namespace) {
         this.namespace = namespace;
+        // no resync: a run registers before its pod exists, so no event can precede it and none needs repeating
         this.informer = client.pods().inNamespace(namespace)
                 .withLabel(Labels.COMPONENT, Labels.SANDBOX)
-                .runnableInformer(resync.toMillis());
+                .runnableInformer(0);
         informer.exceptionHandler((started, error) -> true);
         informer.addEventHandler(this);
         this.firstSync = informer.start().toCompletableFuture();

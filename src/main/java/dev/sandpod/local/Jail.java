@@ -95,6 +95,10 @@ final class Jail implements AutoCloseable {
     /**
      * Kills bwrap, whose death takes PID 1 and with it the whole pid namespace, then empties and removes the
      * cgroup, returns the host uid, and deletes the job directory. Logs what it could not undo.
+     *
+     * <p>It kills through the {@link ProcessHandle}, not {@link Process#destroyForcibly}: the latter also closes the
+     * process's stdout and stderr streams, even when the process has already exited, and a run closed right after its
+     * runner exited would lose the envelope that the drain had not read yet ("ended without a result").
      */
     @Override
     public synchronized void close() {
@@ -102,8 +106,6 @@ final class Jail implements AutoCloseable {
             return;
         }
         closed = true;
-        // through the handle: Process.destroyForcibly would also close our ends of the pipes, losing whatever the
-        // drain threads have not read yet, such as the envelope of a runner that has just exited
         process.toHandle().destroyForcibly();
         if (cgroup.destroy(TEARDOWN)) {
             if (hostUid > 0) {

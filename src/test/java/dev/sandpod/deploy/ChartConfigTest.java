@@ -88,7 +88,8 @@ final class ChartConfigTest {
     @Test
     void ingressRefusesWhatTheServerRefuses() {
         Manifests render = Helm.template(Switches.INGRESS);
-        String bodySize = render.one(Ingress.class).getMetadata().getAnnotations().get("nginx.ingress.kubernetes.io/proxy-body-size");
+        String bodySize = render.one(Ingress.class).getMetadata().getAnnotations()
+                .get("nginx.ingress.kubernetes.io/proxy-body-size");
         long payload = ConfigYaml.bundled().number("server.max-payload-size");
         assertEquals(payload, ConfigYaml.of(render).number("server.max-payload-size"));
         assertEquals(payload + "b", nginxToBytes(bodySize) + "b", bodySize);

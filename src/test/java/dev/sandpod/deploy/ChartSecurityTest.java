@@ -143,7 +143,8 @@ final class ChartSecurityTest {
         assertEquals(render.one(Deployment.class).getSpec().getSelector().getMatchLabels(),
                      policy.getSpec().getPodSelector().getMatchLabels());
         assertEquals(Set.of("Ingress", "Egress"), Set.copyOf(policy.getSpec().getPolicyTypes()));
-        assertEquals(Set.of("TCP 8080"), ports(policy.getSpec().getIngress().stream().flatMap(r -> r.getPorts().stream()).toList()));
+        assertEquals(Set.of("TCP 8080"),
+                ports(policy.getSpec().getIngress().stream().flatMap(r -> r.getPorts().stream()).toList()));
         assertEquals(2, policy.getSpec().getEgress().size());
         assertEquals(Set.of("UDP 53", "TCP 53"), ports(policy.getSpec().getEgress().get(0).getPorts()));
         assertEquals(Set.of("TCP 443", "TCP 6443"), ports(policy.getSpec().getEgress().get(1).getPorts()));
@@ -203,7 +204,8 @@ final class ChartSecurityTest {
         assertEquals(health + "/started", container.getStartupProbe().getHttpGet().getPath());
         for (var probe : List.of(container.getLivenessProbe(), container.getReadinessProbe(), container.getStartupProbe())) {
             String port = probe.getHttpGet().getPort().getStrVal();
-            int number = container.getPorts().stream().filter(p -> p.getName().equals(port)).findFirst().orElseThrow().getContainerPort();
+            int number = container.getPorts().stream().filter(p -> p.getName().equals(port)).findFirst().orElseThrow()
+                    .getContainerPort();
             assertEquals(bundled.number("server.port"), number);
         }
     }

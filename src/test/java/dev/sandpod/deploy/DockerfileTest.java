@@ -36,7 +36,8 @@ final class DockerfileTest {
         String build = from(froms.get(0)).group("stage");
         assertEquals("build", build);
         List<Dockerfile.Instruction> runtime = DOCKERFILE.finalStage();
-        assertTrue(runtime.stream().anyMatch(i -> i.keyword().equals("COPY") && i.arguments().startsWith("--from=" + build + " ")),
+        assertTrue(runtime.stream()
+                        .anyMatch(i -> i.keyword().equals("COPY") && i.arguments().startsWith("--from=" + build + " ")),
                    "the runtime stage copies the build's output");
         assertTrue(runtime.stream().noneMatch(i -> i.keyword().equals("RUN") && i.arguments().contains("mvn")),
                    "no build tools in the runtime stage");

@@ -46,7 +46,8 @@ final class HelmTestHookTest {
     }
 
     private void answer(HttpExchange exchange) throws IOException {
-        requests.add(exchange.getRequestMethod() + " " + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        requests.add(exchange.getRequestMethod() + " "
+                + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
         Answer answer = answers.remove();
         byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/json");

@@ -62,7 +62,8 @@ final class ServiceConfigTest {
         }
         ServiceAccount account = render.named(ServiceAccount.class, kube.serviceAccount());
         assertEquals(kube.namespace(), account.getMetadata().getNamespace());
-        // Every sandbox pod carries these (dev.sandpod.kube.Labels) plus the configured extras; the deny-all policy must select it.
+        // Every sandbox pod carries these (dev.sandpod.kube.Labels) plus the configured extras;
+        // the deny-all policy must select it.
         Map<String, String> podLabels = new HashMap<>(kube.labels());
         podLabels.putAll(Map.of("app.kubernetes.io/name", "sandpod", "app.kubernetes.io/component", "sandbox"));
         NetworkPolicy denyAll = render.all(NetworkPolicy.class).stream()
@@ -80,7 +81,8 @@ final class ServiceConfigTest {
         assertEquals("Container", container.getType());
         assertAtLeast(container.getMax().get("memory"), largestSandboxMemory(config, kube), "LimitRange max memory");
         assertAtLeast(container.getMax().get("cpu"), amount(kube.cpu()), "LimitRange max cpu");
-        assertAtLeast(container.getMax().get("ephemeral-storage"), amount(kube.ephemeralStorage()), "LimitRange max ephemeral-storage");
+        assertAtLeast(container.getMax().get("ephemeral-storage"), amount(kube.ephemeralStorage()),
+                "LimitRange max ephemeral-storage");
     }
 
     @Test
@@ -97,7 +99,8 @@ final class ServiceConfigTest {
         BigDecimal pods = amount(hard.get("pods"));
         for (String bound : List.of("requests.", "limits.")) {
             assertAtLeast(hard.get(bound + "cpu"), pods.multiply(amount(kube.cpu())), "quota " + bound + "cpu");
-            assertAtLeast(hard.get(bound + "memory"), pods.multiply(largestSandboxMemory(config, kube)), "quota " + bound + "memory");
+            assertAtLeast(hard.get(bound + "memory"), pods.multiply(largestSandboxMemory(config, kube)),
+                    "quota " + bound + "memory");
             assertAtLeast(hard.get(bound + "ephemeral-storage"), pods.multiply(amount(kube.ephemeralStorage())),
                           "quota " + bound + "ephemeral-storage");
         }

@@ -48,13 +48,13 @@ public final class Service implements AutoCloseable {
                 .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body)))
                 .build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), MAPPER.readTree(response.body()));
+        return new Answer(response.statusCode(), MAPPER.readTree(response.body()), response.headers());
     }
 
     public Answer get(String path) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base() + path))
                 .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), MAPPER.readTree(response.body()));
+        return new Answer(response.statusCode(), MAPPER.readTree(response.body()), response.headers());
     }
 
     public String base() {
@@ -67,7 +67,7 @@ public final class Service implements AutoCloseable {
         executor.close();
     }
 
-    public record Answer(int status, JsonNode body) {
+    public record Answer(int status, JsonNode body, java.net.http.HttpHeaders headers) {
         public String text(String field) {
             return body.path(field).asText();
         }

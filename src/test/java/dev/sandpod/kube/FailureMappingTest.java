@@ -116,6 +116,44 @@ class FailureMappingTest {
     }
 
     @Test
+    @DisplayName("an interrupted run deletes its pod and ends with InterruptedException")
+    void interruptedRunDeletesItsPod() throws Exception {
+        executor = readyExecutor(Map.of());
+        cluster.kubelet.mode(KubeletEmulator.Mode.NEVER_ENDS);
+        RunId id = RunId.random();
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        Thread run = Thread.startVirtualThread(() -> {
+            try {
+                failure.complete(new AssertionError("returned " + executor.run(HELLO, id)));
+            } catch (Throwable e) {
+                failure.complete(e);
+            }
+        });
+        Await.until("the pod runs", Duration.ofSeconds(30), () -> running(PodNames.of(id)));
+        run.interrupt();
+        assertTrue(failure.join() instanceof InterruptedException, failure.join().toString());
+    }
+
+    @Test
+    @DisplayName("closing the executor under a run ends it as 503 and leaves no pod")
+    void closeUnderARunIsUnavailable() throws Exception {
+        executor = readyExecutor(Map.of());
+        cluster.kubelet.mode(KubeletEmulator.Mode.NEVER_ENDS);
+        RunId id = RunId.random();
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        Thread.startVirtualThread(() -> {
+            try {
+                failure.complete(new AssertionError("returned " + executor.run(HELLO, id)));
+            } catch (Throwable e) {
+                failure.complete(e);
+            }
+        });
+        Await.until("the pod runs", Duration.ofSeconds(30), () -> running(PodNames.of(id)));
+        executor.close();
+        assertTrue(failure.join() instanceof BackendUnavailableException, failure.join().toString());
+    }
+
+    @Test
     @DisplayName("quota exceeded (403) is 503 with Retry-After, without the quota's name")
     void quotaExceededIsBackendUnavailable() throws Exception {
         executor = readyExecutor(Map.of());

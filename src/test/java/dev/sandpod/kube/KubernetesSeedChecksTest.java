@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.sandpod.TestServers;
 import dev.sandpod.e2e.Service;
+import dev.sandpod.run.Executor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -37,7 +40,11 @@ class KubernetesSeedChecksTest {
         KubernetesExecutor executor = cluster.executor(MockCluster.config());
         Await.ready(executor);
         kubernetes = Service.start(Map.of(), sandpod -> executor);
-        local = Service.start(Map.of("SANDPOD_BACKEND", "local", "SANDPOD_LOCAL_POOL_SIZE", "0"), TestServers::backend);
+        local = Service.start(Map.of("SANDPOD_BACKEND", "local", "SANDPOD_LOCAL_POOL_SIZE", "0"), sandpod -> {
+            Executor reference = TestServers.backend(sandpod);
+            assertNull(reference.unreadyReason(), "the local backend is the reference");
+            return reference;
+        });
     }
 
     @AfterEach
@@ -101,6 +108,24 @@ class KubernetesSeedChecksTest {
         Service.Answer answer = sameAsLocal("/v1/runs", Map.of("code", "while True: print('y' * 1000)"));
         assertEquals("output_limit", answer.text("status"));
         assertTrue(answer.body().path("truncated").asBoolean());
+    }
+
+    @Test
+    @DisplayName("a job over one env string answers 413 with the limit in the detail")
+    void jobTooLargeIs413() throws Exception {
+        Service.Answer answer = kubernetes.post("/v1/runs", Map.of("code", "print(1)", "input", "x".repeat(200_000)));
+        assertEquals(413, answer.status());
+        assertTrue(answer.text("detail").contains("131059"), answer.body().toString());
+    }
+
+    @Test
+    @DisplayName("quota exceeded answers 503 with Retry-After, and the quota's name stays inside")
+    void quotaExceededIs503() throws Exception {
+        cluster.kubelet.rejectCreates(1, 403, "Forbidden", "pods \"x\" is forbidden: exceeded quota: q, requested: pods=1");
+        Service.Answer answer = kubernetes.post("/v1/runs", Map.of("code", "print(1)"));
+        assertEquals(503, answer.status());
+        assertEquals("3", answer.headers().firstValue("Retry-After").orElseThrow());
+        assertFalse(answer.body().toString().contains("exceeded quota: q"), answer.body().toString());
     }
 
     private Service.Answer sameAsLocal(String path, Map<String, Object> body) throws Exception {

@@ -60,7 +60,7 @@ class ReaperTest {
         String pending = createPod(DEAD_REPLICA, null);
         KubeConfig config = MockCluster.config(Map.of("reap-interval-seconds", "3600"));
         try (KubernetesClient client = cluster.client(MockCluster.EXECUTOR_AGENT);
-             RunWatcher watcher = new RunWatcher(client, MockCluster.NAMESPACE, Duration.ofMinutes(1))) {
+             RunWatcher watcher = new RunWatcher(client, MockCluster.NAMESPACE)) {
             Await.until("the informer has all three pods", Duration.ofSeconds(30), () -> watcher.cachedPods().size() == 3);
             Reaper reaper = new Reaper(client, config.withReplica("replica-sweeper"), watcher);
             Await.until("the start-up sweep is done", Duration.ofSeconds(30), () -> !podNames().contains(expired));
@@ -90,7 +90,7 @@ class ReaperTest {
     void followedPodsAreSpared() throws Exception {
         KubeConfig config = MockCluster.config(Map.of("reap-interval-seconds", "3600"));
         try (KubernetesClient client = cluster.client(MockCluster.EXECUTOR_AGENT);
-             RunWatcher watcher = new RunWatcher(client, MockCluster.NAMESPACE, Duration.ofMinutes(1))) {
+             RunWatcher watcher = new RunWatcher(client, MockCluster.NAMESPACE)) {
             Await.until("the informer syncs", Duration.ofSeconds(30), () -> watcher.unreadyReason() == null);
             String followed = createPod(MockCluster.REPLICA, Instant.now().minus(Duration.ofMinutes(10)));
             watcher.await(followed);

@@ -59,6 +59,12 @@ class SandboxPodTest {
     }
 
     @Test
+    @DisplayName("the pod is gone once its run has answered")
+    void podIsDeletedAfterItsRun() {
+        assertEquals(List.of(), cluster.pods());
+    }
+
+    @Test
     @DisplayName("the pod is named after its run, in the sandbox namespace")
     void podIsNamedAfterItsRun() {
         assertEquals("sandpod-" + ID.value(), pod.getMetadata().getName());

@@ -20,7 +20,7 @@ final class SandboxProcess implements AutoCloseable {
     private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
     private static final Path MEMORY_CGROUPS = Path.of("/sys/fs/cgroup/memory");
     private static final Path EMULATOR_CGROUP = MEMORY_CGROUPS.resolve("sandpod-kubelet-emulator");
-    /** Joins the cgroup, then in new PID and mount namespaces mounts it where a container sees its own, then drops to the pod's user. */
+    /** Joins the cgroup; in new PID and mount namespaces mounts it where a container sees its own; drops to the pod's user. */
     private static final String ENTER = "echo $$ > \"$1/cgroup.procs\" && exec unshare --pid --fork --kill-child --mount-proc"
             + " sh -c 'mount --bind \"$1\" " + MEMORY_CGROUPS + " && shift && exec \"$@\"' sh \"$@\"";
 
@@ -32,9 +32,12 @@ final class SandboxProcess implements AutoCloseable {
         this.cgroup = cgroup;
     }
 
-    /** @param name unique among running sandboxes; names the cgroup */
+    /**
+     * @param name  unique among running sandboxes; names the cgroup
+     * @param stdin written to the process, whose stdin then closes
+     */
     static SandboxProcess start(String name, List<String> argv, Map<String, String> env, Path workingDir, long uid, long gid,
-                                long memoryBytes) throws IOException {
+                                long memoryBytes, byte[] stdin) throws IOException {
         List<String> command = new ArrayList<>();
         Path cgroup = null;
         if (ROOT) {
@@ -50,7 +53,9 @@ final class SandboxProcess implements AutoCloseable {
         builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
         builder.environment().putAll(env);
         Process process = builder.start();
-        process.getOutputStream().close();
+        try (var in = process.getOutputStream()) {
+            in.write(stdin);
+        }
         return new SandboxProcess(process, cgroup);
     }
 
