@@ -35,7 +35,7 @@ final class HostInvariants {
     private static final int THREAD_SLACK = 8;
     private static final int FD_SLACK = 12;
     private static final Duration POLL = Duration.ofMillis(50);
-    private static final Set<String> STATE_FILES = Set.of("seccomp.bpf", "runner.py");
+    private static final Set<String> STATE_FILES = Set.of("seccomp.bpf", "runner.pyc");
     /** The name the local backend's shell wrapper runs under, before it execs bubblewrap. */
     private static final String JAIL_WRAPPER = "sandpod-jail";
 
@@ -168,7 +168,7 @@ final class HostInvariants {
 
     /** bubblewrap's own command line holds the runner's too, so the runner is the one that is not bwrap. */
     private static boolean isWaitingRunner(ProcessTable.Proc proc) {
-        return !proc.comm().equals("bwrap") && proc.cmdline().contains("runner.py --job-stdin");
+        return !proc.comm().equals("bwrap") && proc.cmdline().contains("runner.pyc --job-stdin");
     }
 
     private void processProblems(ProcessTable table, Set<Long> idle, List<String> problems) {
