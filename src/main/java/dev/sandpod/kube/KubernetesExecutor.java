@@ -61,15 +61,6 @@ public final class KubernetesExecutor implements Executor {
         this(client, config, PodSpecs.withBundledRunner(config), defaults);
     }
 
-    /** As the three-argument constructor, without a warm pool: it has no default limits to size standby pods for. */
-    public KubernetesExecutor(KubernetesClient client, KubeConfig config) {
-        this(client, config, PodSpecs.withBundledRunner(config), null);
-        if (config.poolSize() > 0) {
-            LOG.log(Level.WARNING, "sandpod.kubernetes.pool-size {0} is ignored: this executor was built without the"
-                    + " default limits that size standby pods; every run is cold", config.poolSize());
-        }
-    }
-
     KubernetesExecutor(KubernetesClient client, KubeConfig config, PodSpecs specs, Limits defaults) {
         this.client = client;
         this.config = config;

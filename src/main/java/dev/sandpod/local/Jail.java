@@ -95,6 +95,10 @@ final class Jail implements AutoCloseable {
     /**
      * Kills bwrap, whose death takes PID 1 and with it the whole pid namespace, then empties and removes the
      * cgroup, returns the host uid, and deletes the job directory. Logs what it could not undo.
+     *
+     * <p>It kills through the {@link ProcessHandle}, not {@link Process#destroyForcibly}: the latter also closes the
+     * process's stdout and stderr streams, even when the process has already exited, and a run closed right after its
+     * runner exited would lose the envelope that the drain had not read yet ("ended without a result").
      */
     @Override
     public synchronized void close() {
@@ -102,7 +106,7 @@ final class Jail implements AutoCloseable {
             return;
         }
         closed = true;
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         if (cgroup.destroy(TEARDOWN)) {
             if (hostUid > 0) {
                 uids.release(hostUid);

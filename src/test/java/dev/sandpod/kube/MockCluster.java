@@ -31,10 +31,11 @@ import io.helidon.config.ConfigSources;
  * A fabric8 mock API server in CRUD mode with a {@link KubeletEmulator} on it, which also answers attach, plus clients
  * told apart by User-Agent so that a test can count the executor's own requests.
  *
- * <p>It builds the server itself rather than through {@code @EnableKubernetesMockClient}: the extension keeps expectations
+ * <p>Public for the attack suite ({@code dev.sandpod.attacks}), which sends a subset of its attacks through this
+ * cluster. It builds the server itself rather than through {@code @EnableKubernetesMockClient}: the extension keeps expectations
  * in a plain HashMap, and the emulator adds log expectations while the server's threads read that map.
  */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
     static final String NAMESPACE = "sandpod-sandbox";
     static final String EXECUTOR_AGENT = "sandpod-executor-under-test";
     static final String REPLICA = "replica-a";
@@ -43,7 +44,7 @@ final class MockCluster implements AutoCloseable {
     final KubeletEmulator kubelet;
     final KubernetesClient admin;
 
-    MockCluster() {
+    public MockCluster() {
         Map<ServerRequest, Queue<ServerResponse>> responses = new ConcurrentHashMap<>();
         NodeDispatcher dispatcher = new NodeDispatcher(new KubernetesMixedDispatcher(responses));
         server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
@@ -94,7 +95,7 @@ final class MockCluster implements AutoCloseable {
         return KubeConfig.from(config.get("sandpod.kubernetes"));
     }
 
-    static KubeConfig config() {
+    public static KubeConfig config() {
         return config(Map.of());
     }
 
@@ -108,7 +109,7 @@ final class MockCluster implements AutoCloseable {
     }
 
     /** An executor as the service builds it, its warm pool sized for the shipped default limits. */
-    KubernetesExecutor executor(KubeConfig config) {
+    public KubernetesExecutor executor(KubeConfig config) {
         return new KubernetesExecutor(client(EXECUTOR_AGENT), config, defaultLimits());
     }
 
@@ -117,7 +118,7 @@ final class MockCluster implements AutoCloseable {
                 .get("sandpod.limits")).defaults();
     }
 
-    List<Pod> pods() {
+    public List<Pod> pods() {
         return admin.pods().inNamespace(NAMESPACE).list().getItems();
     }
 
