@@ -13,6 +13,7 @@ import dev.sandpod.kube.KubernetesExecutor;
 import dev.sandpod.local.LocalConfig;
 import dev.sandpod.local.LocalExecutor;
 import dev.sandpod.run.Executor;
+import dev.sandpod.run.Limits;
 
 /** Creates the executor that {@code sandpod.backend} names. */
 final class Backends {
@@ -20,10 +21,12 @@ final class Backends {
     }
 
     static Executor create(Config sandpod, Map<String, String> env, Path home) {
+        // Warm sandboxes of either backend are started with the default limits before any request names its own.
+        Limits defaults = LimitPolicy.from(sandpod.get("limits")).defaults();
         return switch (BackendChoice.resolve(sandpod.get("backend").asString().get(), env, home)) {
-            case LOCAL -> LocalExecutor.create(LocalConfig.from(sandpod.get("local")),
-                    LimitPolicy.from(sandpod.get("limits")).defaults());
-            case KUBERNETES -> new KubernetesExecutor(KubeClients.create(), KubeConfig.from(sandpod.get("kubernetes")));
+            case LOCAL -> LocalExecutor.create(LocalConfig.from(sandpod.get("local")), defaults);
+            case KUBERNETES -> new KubernetesExecutor(KubeClients.create(), KubeConfig.from(sandpod.get("kubernetes")),
+                    defaults);
         };
     }
 }

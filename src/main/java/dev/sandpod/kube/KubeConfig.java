@@ -42,13 +42,14 @@ import io.helidon.config.Config;
  * @param labels             extra labels on every sandbox pod (ours win: reserved keys are refused)
  * @param annotations        extra annotations on every sandbox pod
  * @param replica            this replica's name, the value of the replica label on the pods it owns
+ * @param poolSize           standby pods this replica keeps for warm runs; 0 turns the warm pool off
  */
 public record KubeConfig(String namespace, String image, String imagePullPolicy, String serviceAccount, int uidMin, int uidMax,
                          Quantity cpu, Quantity ephemeralStorage, int runnerOverheadMb, Duration startupTimeout,
                          Duration completionMargin, Duration reapMargin, Duration reapInterval, String dnsNameserver,
                          String runtimeClassName, String priorityClassName, boolean hostUsers,
                          Map<String, String> nodeSelector, List<Toleration> tolerations, Map<String, String> labels,
-                         Map<String, String> annotations, String replica) {
+                         Map<String, String> annotations, String replica, int poolSize) {
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
     private static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?");
@@ -86,6 +87,7 @@ public record KubeConfig(String namespace, String image, String imagePullPolicy,
         annotations = Map.copyOf(annotations);
         annotations.keySet().forEach(key -> require(LABEL_KEY.matcher(key).matches(), "annotations key is invalid", key));
         tolerations = List.copyOf(tolerations);
+        require(poolSize >= 0, "pool-size must not be negative", poolSize);
     }
 
     /**
@@ -117,14 +119,15 @@ public record KubeConfig(String namespace, String image, String imagePullPolicy,
                 tolerations(node.get("tolerations")),
                 map(node, "labels"),
                 map(node, "annotations"),
-                replica(node.get("replica").asString().orElse("")));
+                replica(node.get("replica").asString().orElse("")),
+                integer(node, "pool-size"));
     }
 
     /** A copy with another replica name: tests use it to play a second replica against the same API server. */
     public KubeConfig withReplica(String otherReplica) {
         return new KubeConfig(namespace, image, imagePullPolicy, serviceAccount, uidMin, uidMax, cpu, ephemeralStorage,
                 runnerOverheadMb, startupTimeout, completionMargin, reapMargin, reapInterval, dnsNameserver, runtimeClassName,
-                priorityClassName, hostUsers, nodeSelector, tolerations, labels, annotations, otherReplica);
+                priorityClassName, hostUsers, nodeSelector, tolerations, labels, annotations, otherReplica, poolSize);
     }
 
     private static String replica(String configured) {

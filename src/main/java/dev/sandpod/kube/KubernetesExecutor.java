@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.sandpod.run.BackendUnavailableException;
 import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
+import dev.sandpod.run.Limits;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
@@ -25,7 +26,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
  * Runs each request in a fresh sandbox pod (DESIGN §4) with three API calls: create the pod, read its log once when the
- * shared informer sees it end, delete it with grace 0.
+ * shared informer sees it end, delete it with grace 0. With a warm pool (§6), a run that fits a standby pod claims it
+ * instead and gets its result over attach: patch, attach, delete.
  *
  * <p>Every run has an executor-side deadline, the startup timeout plus the pod's {@code activeDeadlineSeconds} plus a
  * completion margin, so that no request waits on a pod forever. Failures of the cluster become {@code internal_error}
@@ -46,20 +48,29 @@ public final class KubernetesExecutor implements Executor {
     private final Uids uids;
     private final RunWatcher watcher;
     private final Reaper reaper;
+    private final WarmPool pool;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** Starts following sandbox pods through {@code client}, which this executor then owns and closes. */
-    public KubernetesExecutor(KubernetesClient client, KubeConfig config) {
-        this(client, config, PodSpecs.withBundledRunner(config));
+    /**
+     * Starts following sandbox pods through {@code client}, which this executor then owns and closes, and fills the warm
+     * pool when {@code pool-size} asks for one.
+     *
+     * @param defaults the configured default limits, which standby pods are sized for
+     */
+    public KubernetesExecutor(KubernetesClient client, KubeConfig config, Limits defaults) {
+        this(client, config, PodSpecs.withBundledRunner(config), defaults);
     }
 
-    KubernetesExecutor(KubernetesClient client, KubeConfig config, PodSpecs specs) {
+    KubernetesExecutor(KubernetesClient client, KubeConfig config, PodSpecs specs, Limits defaults) {
         this.client = client;
         this.config = config;
         this.specs = specs;
         this.uids = new Uids(config.uidMin(), config.uidMax(), new SecureRandom().nextLong());
         this.watcher = new RunWatcher(client, config.namespace());
         this.reaper = new Reaper(client, config, watcher);
+        this.pool = defaults != null && config.poolSize() > 0
+                ? new WarmPool(client, config, specs, uids, watcher, defaults)
+                : null;
     }
 
     @Override
@@ -68,6 +79,15 @@ public final class KubernetesExecutor implements Executor {
             throw new BackendUnavailableException("the Kubernetes backend is not ready", UNREACHABLE_RETRY_AFTER, null);
         }
         long started = System.nanoTime();
+        if (pool != null && pool.fits(request)) {
+            String job = PodSpecs.jobJson(request); // before the claim: a job too large is refused before any API call
+            Optional<String> standby = pool.claim(request, id);
+            Optional<RunResult> warm = standby.isPresent() ? runWarm(standby.get(), job, request, id, started)
+                    : Optional.empty();
+            if (warm.isPresent()) {
+                return warm.get();
+            }
+        }
         Pod pod = specs.podFor(request, id, uids.next());
         String name = pod.getMetadata().getName();
         CompletableFuture<Pod> end = watcher.await(name);
@@ -80,6 +100,34 @@ public final class KubernetesExecutor implements Executor {
         try {
             return follow(request, id, name, end, started);
         } finally {
+            watcher.forget(name);
+            delete(name);
+        }
+    }
+
+    /**
+     * Runs the request in a claimed standby pod, whose runner gets the job over attach and prints the result there. When
+     * the stream ends without it, the pod's status and log tell what happened, as for a cold run. Empty when the job could
+     * not be delivered: nothing ran, and the run goes cold.
+     */
+    private Optional<RunResult> runWarm(String name, String job, RunRequest request, RunId id, long started)
+            throws InterruptedException {
+        CompletableFuture<Pod> end = watcher.await(name);
+        int maxBytes = logLimitBytes(request.limits().outputBytes(), request.tests().size());
+        Attach attach = Attach.open(client, config.namespace(), name, job, maxBytes);
+        try {
+            Duration deadline = Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(config.completionMargin());
+            Optional<RunResult> result = Envelope.parse(attach.stdout().get(deadline.toMillis(), TimeUnit.MILLISECONDS),
+                    id, NAME);
+            return result.isPresent() ? result : Optional.of(follow(request, id, name, end, started));
+        } catch (TimeoutException | ExecutionException e) {
+            if (!attach.delivered()) {
+                LOG.log(Level.WARNING, "cannot attach to standby pod " + name + "; the run goes cold", e);
+                return Optional.empty();
+            }
+            return Optional.of(follow(request, id, name, end, started));
+        } finally {
+            attach.close();
             watcher.forget(name);
             delete(name);
         }
@@ -103,6 +151,9 @@ public final class KubernetesExecutor implements Executor {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             try (client; reaper) {
+                if (pool != null) {
+                    pool.close();
+                }
                 watcher.close();
             }
         }

@@ -36,6 +36,13 @@ final class Labels {
         return labels;
     }
 
+    /** A standby pod's labels: a run's, with its own id until a claim puts the served run's there, and the pool state. */
+    static Map<String, String> forStandby(RunId id, String replica, Map<String, String> extra) {
+        Map<String, String> labels = forRun(id, replica, extra);
+        labels.put(STATE, STANDBY);
+        return labels;
+    }
+
     static boolean isReserved(String key) {
         return RESERVED.contains(key);
     }

@@ -12,13 +12,14 @@ import dev.sandpod.run.JobTooLargeException;
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 /**
- * The sandbox pod of one run (DESIGN §4), built from the request, the run id and a UID the caller picked: no API calls and
- * no randomness, so the same inputs always give the same pod.
+ * The sandbox pod of one run (DESIGN §4), or a warm pool's standby pod (§6), built from the request or the pool's limits,
+ * an id and a UID the caller picked: no API calls and no randomness, so the same inputs always give the same pod.
  *
  * <p>The job travels in one environment variable, {@value #JOB_ENV}. An env var keeps the run to a single API call (no
  * ConfigMap) and needs no volume. The alternative, a downward-API annotation, allows 256 KiB in total but needs a
@@ -42,8 +43,11 @@ final class PodSpecs {
     private static final String TMP_VOLUME = "tmp";
     private static final String RUNNER_RESOURCE = "/runner.py";
 
+    /** A standby pod waits this long for a run, counted from its start; the pool replaces it after. */
+    static final long STANDBY_DEADLINE_SECONDS = 600;
+
     private final KubeConfig config;
-    private final List<String> command;
+    private final String runner;
 
     PodSpecs(KubeConfig config, String runnerSource) {
         this.config = config;
@@ -54,8 +58,7 @@ final class PodSpecs {
             throw new IllegalStateException("runner source is " + bytes + " bytes, over the " + (MAX_ARG_STRLEN - 1)
                     + " bytes one argv string may hold");
         }
-        this.command = List.of("python3", "-I", "-c", source.replace("$", "$$"),
-                "--job-env", JOB_ENV, "--rlimit-nproc", "--workdir", WORKDIR);
+        this.runner = source.replace("$", "$$");
     }
 
     /** Pod specs that run the runner bundled with the service ({@code runner.py} on the class path). */
@@ -79,9 +82,48 @@ final class PodSpecs {
         return (request.limits().timeMs() * programs + 999) / 1000 + 1;
     }
 
-    /** @throws JobTooLargeException when the job JSON does not fit in one environment string */
+    /**
+     * The pod of a cold run: the job is in its environment.
+     *
+     * @throws JobTooLargeException when the job JSON does not fit in one environment string
+     */
     Pod podFor(RunRequest request, RunId id, int uid) {
-        Limits limits = request.limits();
+        JobChannel inEnvironment = new JobChannel(List.of("--job-env", JOB_ENV),
+                List.of(new EnvVar(JOB_ENV, jobJson(request), null)), false);
+        return sandbox(id, uid, request.limits(), activeDeadlineSeconds(request),
+                Labels.forRun(id, config.replica(), config.labels()), inEnvironment);
+    }
+
+    /**
+     * A warm pool's standby pod, sized for {@code shape}: its runner waits for the job on stdin, which a claim attaches to.
+     * {@code id} only names the pod until a claim relabels it with the run it serves.
+     */
+    Pod standbyFor(Limits shape, RunId id, int uid) {
+        return sandbox(id, uid, shape, STANDBY_DEADLINE_SECONDS, Labels.forStandby(id, config.replica(), config.labels()),
+                new JobChannel(List.of("--job-stdin"), List.of(), true));
+    }
+
+    /**
+     * The job as the runner reads it: JSON with every {@code $} escaped (see the class comment).
+     *
+     * @throws JobTooLargeException when it does not fit in one environment string; warm runs keep to the same cap, so
+     *                              that whether a job is accepted never depends on the state of the pool
+     */
+    static String jobJson(RunRequest request) {
+        String json = JobCodec.encodeString(request).replace("$", "\\u0024");
+        int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_JOB_BYTES) {
+            throw new JobTooLargeException("the job is " + bytes + " bytes as JSON; a Kubernetes sandbox takes at most "
+                    + MAX_JOB_BYTES + " (one environment string, Linux MAX_ARG_STRLEN " + MAX_ARG_STRLEN + " bytes)");
+        }
+        return json;
+    }
+
+    /** How the runner gets its job: its command-line arguments, the container's env, and whether stdin stays open. */
+    private record JobChannel(List<String> args, List<EnvVar> env, boolean stdin) {
+    }
+
+    private Pod sandbox(RunId id, int uid, Limits limits, long deadlineSeconds, Map<String, String> labels, JobChannel job) {
         Map<String, Quantity> resources = Map.of(
                 "cpu", config.cpu(),
                 "memory", new Quantity((limits.memoryMb() + config.runnerOverheadMb()) + "Mi"),
@@ -90,12 +132,12 @@ final class PodSpecs {
                 .withNewMetadata()
                     .withName(PodNames.of(id))
                     .withNamespace(config.namespace())
-                    .withLabels(Labels.forRun(id, config.replica(), config.labels()))
+                    .withLabels(labels)
                     .withAnnotations(config.annotations())
                 .endMetadata()
                 .withNewSpec()
                     .withRestartPolicy("Never")
-                    .withActiveDeadlineSeconds(activeDeadlineSeconds(request))
+                    .withActiveDeadlineSeconds(deadlineSeconds)
                     .withTerminationGracePeriodSeconds(0L)
                     .withServiceAccountName(config.serviceAccount())
                     .withAutomountServiceAccountToken(false)
@@ -125,11 +167,12 @@ final class PodSpecs {
                         .withName(CONTAINER)
                         .withImage(config.image())
                         .withImagePullPolicy(config.imagePullPolicy())
-                        .withCommand(command)
-                        .addNewEnv()
-                            .withName(JOB_ENV)
-                            .withValue(jobJson(request))
-                        .endEnv()
+                        .addToCommand("python3", "-I", "-c", runner)
+                        .addAllToCommand(job.args())
+                        .addToCommand("--rlimit-nproc", "--workdir", WORKDIR)
+                        .withEnv(job.env())
+                        .withStdin(job.stdin())
+                        .withStdinOnce(job.stdin())
                         .withNewResources()
                             .withRequests(resources)
                             .withLimits(resources)
@@ -157,16 +200,6 @@ final class PodSpecs {
                     .endVolume()
                 .endSpec()
                 .build();
-    }
-
-    private static String jobJson(RunRequest request) {
-        String json = JobCodec.encodeString(request).replace("$", "\\u0024");
-        int bytes = json.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_JOB_BYTES) {
-            throw new JobTooLargeException("the job is " + bytes + " bytes as JSON; a Kubernetes sandbox takes at most "
-                    + MAX_JOB_BYTES + " (one environment string, Linux MAX_ARG_STRLEN " + MAX_ARG_STRLEN + " bytes)");
-        }
-        return json;
     }
 
     private static String emptyToNull(String value) {

@@ -43,7 +43,7 @@ class ApiUnavailableTest {
         String deadUrl = "http://127.0.0.1:" + freePort() + "/";
         var client = new KubernetesClientBuilder().withConfig(KubeClients.tuned(new ConfigBuilder(Config.empty())
                 .withMasterUrl(deadUrl).withNamespace(MockCluster.NAMESPACE).build())).build();
-        try (KubernetesExecutor executor = new KubernetesExecutor(client, MockCluster.config())) {
+        try (KubernetesExecutor executor = new KubernetesExecutor(client, MockCluster.config(), MockCluster.defaultLimits())) {
             assertEquals("the sandbox pod informer has not synced with the Kubernetes API yet", executor.unreadyReason());
             assertThrows(BackendUnavailableException.class, () -> executor.run(HELLO, RunId.random()));
         }

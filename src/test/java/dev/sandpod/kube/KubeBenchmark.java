@@ -51,7 +51,8 @@ class KubeBenchmark {
         KubeConfig config = MockCluster.config();
         PodSpecs specs = tinyRunner ? new PodSpecs(config, "pass") : PodSpecs.withBundledRunner(config);
         try (MockCluster cluster = new MockCluster();
-             KubernetesExecutor executor = new KubernetesExecutor(cluster.client(MockCluster.EXECUTOR_AGENT), config, specs)) {
+             KubernetesExecutor executor =
+                     new KubernetesExecutor(cluster.client(MockCluster.EXECUTOR_AGENT), config, specs, null)) {
             cluster.kubelet.mode(KubeletEmulator.Mode.INSTANT);
             Await.ready(executor);
             runAll(executor, 200, concurrency); // warm-up: JIT, connection pools

@@ -30,6 +30,7 @@ class KubeConfigTest {
         assertEquals("192.0.2.1", config.dnsNameserver());
         assertTrue(config.hostUsers());
         assertEquals(MockCluster.REPLICA, config.replica());
+        assertEquals(0, config.poolSize());
     }
 
     @Test
@@ -93,6 +94,12 @@ class KubeConfigTest {
     void reservedLabelIsRefused() {
         assertRefused("sandpod.kubernetes.labels must not set Sandpod's own label: sandpod.dev/replica",
                 "labels.sandpod~1dev/replica", "x");
+    }
+
+    @Test
+    @DisplayName("a negative pool size is refused")
+    void negativePoolSizeIsRefused() {
+        assertRefused("sandpod.kubernetes.pool-size must not be negative: -1", "pool-size", "-1");
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.sandpod.kube;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +19,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,6 +45,11 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.ByteString;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 
 /**
  * Makes the mock API server behave like a node for sandbox pods. It watches them with its own informer and, for each new
@@ -58,6 +68,10 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable {
     static final String USER_AGENT = "sandpod-kubelet-emulator";
     private static final String LOG_PATH = "/api/v1/namespaces/%s/pods/%s/log?container=sandbox&limitBytes=%d";
+    private static final Pattern ATTACH = Pattern.compile("/api/v1/namespaces/[^/]+/pods/([^/?]+)/attach\\?.*");
+    private static final Pattern POD = Pattern.compile("/api/v1/namespaces/[^/]+/pods/([^/?]+)(\\?.*)?");
+    private static final byte STDIN = 0;
+    private static final byte STDOUT = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     enum Mode {
@@ -87,6 +101,10 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private final SharedIndexInformer<Pod> informer;
     private final ConcurrentMap<String, Pod> seen = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, SandboxProcess> processes = new ConcurrentHashMap<>();
+    /** The bodies of the pod patches the API server received, in order. */
+    private final List<byte[]> patches = new CopyOnWriteArrayList<>();
+    /** When each standby pod started, to the instant: its deadline counts from there, as a kubelet counts it. */
+    private final ConcurrentMap<String, Instant> standbyStarts = new ConcurrentHashMap<>();
     private final CountDownLatch held = new CountDownLatch(1);
     private volatile Mode mode = Mode.REAL;
 
@@ -115,6 +133,10 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 .times(times);
     }
 
+    List<byte[]> patches() {
+        return List.copyOf(patches);
+    }
+
     /** The pod as the API server stored it, from the watch event that announced it. */
     Optional<Pod> seen(String podName) {
         return Optional.ofNullable(seen.get(podName));
@@ -127,6 +149,93 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     /** Drops the pods seen so far, which a long benchmark would otherwise keep. */
     void forgetSeen() {
         seen.clear();
+    }
+
+    /** Requests a node answers rather than the API server's storage: attach, and the rule on a live pod's deadline. */
+    Optional<MockResponse> intercept(RecordedRequest request) {
+        Matcher attach = ATTACH.matcher(request.getPath());
+        if ("GET".equals(request.getMethod()) && attach.matches()) {
+            return Optional.of(new MockResponse().withWebSocketUpgrade(new Attached(attach.group(1))));
+        }
+        Matcher pod = POD.matcher(request.getPath());
+        if ("PATCH".equals(request.getMethod()) && pod.matches()) {
+            patches.add(request.getBody().getBytes().clone()); // the mock's storage consumes the body after us
+        }
+        if ("PATCH".equals(request.getMethod()) && pod.matches() && raisesDeadline(pod.group(1), patches.getLast())) {
+            return Optional.of(new MockResponse().setResponseCode(422).setBody(client.getKubernetesSerialization().asJson(
+                    new StatusBuilder().withStatus("Failure").withCode(422).withReason("Invalid").withMessage("Pod \""
+                            + pod.group(1) + "\" is invalid: spec.activeDeadlineSeconds: Invalid value: must be less than"
+                            + " or equal to previous value").build())));
+        }
+        return Optional.empty();
+    }
+
+    /** The API server's rule the mock lacks: a live pod's activeDeadlineSeconds may be set or lowered, never raised. */
+    private boolean raisesDeadline(String podName, byte[] patch) {
+        Pod current = informer.getStore().getByKey(namespace + "/" + podName);
+        try {
+            JsonNode wanted = JSON.readTree(patch).path("spec").path("activeDeadlineSeconds");
+            Long previous = current == null ? null : current.getSpec().getActiveDeadlineSeconds();
+            return previous != null && wanted.isNumber() && wanted.asLong() > previous;
+        } catch (IOException e) {
+            return false; // not JSON: the mock itself will refuse it
+        }
+    }
+
+    /** One attach: gathers stdin up to the job's newline, then has the standby pod's runner serve that job. */
+    private final class Attached extends WebSocketListener {
+        private final String podName;
+        private final ByteArrayOutputStream stdin = new ByteArrayOutputStream();
+
+        Attached(String podName) {
+            this.podName = podName;
+        }
+
+        @Override
+        public void onMessage(WebSocket socket, byte[] frame) {
+            receive(socket, frame);
+        }
+
+        @Override
+        public void onMessage(WebSocket socket, ByteString frame) {
+            receive(socket, frame.toByteArray());
+        }
+
+        private void receive(WebSocket socket, byte[] frame) {
+            if (frame.length > 1 && frame[0] == STDIN) {
+                stdin.write(frame, 1, frame.length - 1);
+                if (frame[frame.length - 1] == '\n') {
+                    byte[] job = stdin.toByteArray();
+                    Thread.startVirtualThread(() -> serveAttached(podName, job, socket));
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs a claimed standby pod's job (REAL: its runner reads it from stdin; INSTANT: an echo), sends the runner's
+     * stdout back on channel 1, and reports the pod's end. The deadline is the claim's, counted from the pod's start.
+     */
+    private void serveAttached(String podName, byte[] jobLine, WebSocket socket) {
+        try {
+            Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
+            JsonNode job = JSON.readTree(jobLine);
+            Outcome outcome = mode == Mode.INSTANT ? Outcome.echoing(job) : execute(pod,
+                    standbyStarts.get(podName).plusSeconds(pod.getSpec().getActiveDeadlineSeconds()), jobLine);
+            if (outcome == null) {
+                return;
+            }
+            byte[] stdout = outcome.log().getBytes(StandardCharsets.UTF_8);
+            socket.send(ByteBuffer.allocate(stdout.length + 1).put(STDOUT).put(stdout).array());
+            socket.close(1000, "exited");
+            report(pod, job, outcome);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (KubernetesClientException e) {
+            // deleted under us
+        }
     }
 
     @Override
@@ -155,10 +264,17 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     }
 
     private void play(Pod pod) {
-        if (seen.putIfAbsent(pod.getMetadata().getName(), pod) != null) {
+        String name = pod.getMetadata().getName();
+        if (seen.putIfAbsent(name, pod) != null) {
             return;
         }
         try {
+            if (Labels.STANDBY.equals(pod.getMetadata().getLabels().get(Labels.STATE))
+                    && (mode == Mode.REAL || mode == Mode.INSTANT)) {
+                standbyStarts.put(name, Instant.now()); // its runner waits for an attach (see serveAttached)
+                setStatus(pod, running());
+                return;
+            }
             switch (mode) {
                 case REAL -> runForReal(pod);
                 case INSTANT -> succeedEchoing(setStatus(pod, running()));
@@ -172,16 +288,8 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 case STUCK_PENDING -> setStatus(pod, new PodStatusBuilder().withPhase("Pending")
                         .addNewCondition().withType("PodScheduled").withStatus("False").withReason("Unschedulable")
                         .withMessage("0/3 nodes are available: 3 Insufficient memory.").endCondition().build());
-                case OOM_KILLED -> {
-                    Pod running = setStatus(pod, running());
-                    serveLog(pod, "");
-                    setStatus(running, terminated(running.getStatus(), "Failed", null, 137, PodState.OOM_KILLED));
-                }
-                case DEADLINE_EXCEEDED -> {
-                    Pod running = setStatus(pod, running());
-                    serveLog(pod, "");
-                    setStatus(running, terminated(running.getStatus(), "Failed", PodState.DEADLINE_EXCEEDED, 137, "Error"));
-                }
+                case OOM_KILLED -> report(setStatus(pod, running()), job(pod), new Outcome("", true, 137, true));
+                case DEADLINE_EXCEEDED -> report(setStatus(pod, running()), job(pod), new Outcome("", false, 137, false));
                 case DEADLINE_BEFORE_START -> {
                     PodStatus pulling = waiting("ContainerCreating");
                     setStatus(pod, new PodStatusBuilder(pulling).withPhase("Failed").withReason(PodState.DEADLINE_EXCEEDED)
@@ -192,23 +300,40 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
             }
         } catch (KubernetesClientException e) {
             // the executor gave up and deleted the pod while we played it: a real node would not care either
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
     private void succeedEchoing(Pod running) {
-        serveLog(running, envelopeEchoing(job(running).path("input").asText()));
-        setStatus(running, terminated(running.getStatus(), "Succeeded", null, 0, "Completed"));
+        JsonNode job = job(running);
+        report(running, job, Outcome.echoing(job));
     }
 
-    private void runForReal(Pod pod) {
+    private void runForReal(Pod pod) throws IOException, InterruptedException {
         // like a kubelet, count the deadline from the start time it holds, not the one serialized to whole seconds
         Instant deadline = Instant.now().plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
         Pod running = setStatus(pod, running());
+        Outcome outcome = execute(running, deadline, new byte[0]);
+        if (outcome != null) {
+            report(running, job(running), outcome);
+        }
+    }
+
+    /** What a container did: its log, and how it ended (it may have been killed at the deadline instead). */
+    private record Outcome(String log, boolean exited, int exitCode, boolean oomKilled) {
+        static Outcome echoing(JsonNode job) {
+            return new Outcome(envelopeEchoing(job.path("input").asText()), true, 0, false);
+        }
+    }
+
+    /** Runs the container's command for real until it exits or the deadline passes; null when the pod went meanwhile. */
+    private Outcome execute(Pod pod, Instant deadline, byte[] stdin) throws IOException, InterruptedException {
         String name = pod.getMetadata().getName();
         Path tmp = emptyDir();
-        try (SandboxProcess sandbox = start(pod, tmp)) {
+        try (SandboxProcess sandbox = start(pod, tmp, stdin)) {
             processes.put(name, sandbox);
             Process process = sandbox.process();
             CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process), Thread::startVirtualThread);
@@ -219,30 +344,33 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
             }
             String output = new String(log.join(), StandardCharsets.UTF_8);
             if (processes.remove(name) == null) {
-                return; // deleted under us
+                return null;
             }
-            serveLog(pod, output);
-            if (!exited) {
-                setStatus(running, terminated(running.getStatus(), "Failed", PodState.DEADLINE_EXCEEDED, 137, "Error"));
-                return;
-            }
-            int exitCode = process.exitValue();
-            String reason = exitCode == 0 ? "Completed" : exitCode == 137 && sandbox.oomKilled() ? PodState.OOM_KILLED : "Error";
-            setStatus(running, terminated(running.getStatus(), exitCode == 0 ? "Succeeded" : "Failed", null, exitCode, reason));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            int exitCode = exited ? process.exitValue() : 137;
+            return new Outcome(output, exited, exitCode, exitCode == 137 && sandbox.oomKilled());
         } finally {
             deleteTree(tmp);
         }
     }
 
+    /** Serves the log and writes the terminated status, as a kubelet reports a container's end. */
+    private void report(Pod running, JsonNode job, Outcome outcome) {
+        serveLog(running, job, outcome.log());
+        PodStatus status = running.getStatus();
+        if (!outcome.exited()) {
+            setStatus(running, terminated(status, "Failed", PodState.DEADLINE_EXCEEDED, 137, "Error"));
+            return;
+        }
+        int exitCode = outcome.exitCode();
+        String reason = exitCode == 0 ? "Completed" : outcome.oomKilled() ? PodState.OOM_KILLED : "Error";
+        setStatus(running, terminated(status, exitCode == 0 ? "Succeeded" : "Failed", null, exitCode, reason));
+    }
+
     /**
      * The container's process as a kubelet would start it: expanded command, the pod's env only, /tmp on the emptyDir,
-     * the pod's UID/GID and the container's memory limit.
+     * the pod's UID/GID and the container's memory limit; {@code stdin} is what an attach sends it.
      */
-    private static SandboxProcess start(Pod pod, Path tmp) throws IOException {
+    private static SandboxProcess start(Pod pod, Path tmp, byte[] stdin) throws IOException {
         Container container = pod.getSpec().getContainers().getFirst();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOSTNAME", pod.getMetadata().getName());
@@ -258,7 +386,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         PodSecurityContext security = pod.getSpec().getSecurityContext();
         long memoryBytes = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
         return SandboxProcess.start(pod.getMetadata().getName(), argv, env, tmp, security.getRunAsUser(),
-                security.getRunAsGroup(), memoryBytes);
+                security.getRunAsGroup(), memoryBytes, stdin);
     }
 
     private static String onHost(String arg, List<VolumeMount> mounts, Path tmp) {
@@ -271,8 +399,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         return arg;
     }
 
-    private void serveLog(Pod pod, String log) {
-        JsonNode job = job(pod);
+    private void serveLog(Pod pod, JsonNode job, String log) {
         int limitBytes = KubernetesExecutor.logLimitBytes(job.path("limits").path("outputBytes").asLong(),
                 job.path("tests").size());
         byte[] bytes = log.getBytes(StandardCharsets.UTF_8);

@@ -3,10 +3,13 @@ package dev.sandpod.kube;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import dev.sandpod.api.LimitPolicy;
+import dev.sandpod.run.Limits;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -19,12 +22,14 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.helidon.config.ConfigSources;
 
 /**
- * A fabric8 mock API server in CRUD mode with a {@link KubeletEmulator} on it, plus clients told apart by User-Agent so
- * that a test can count the executor's own requests.
+ * A fabric8 mock API server in CRUD mode with a {@link KubeletEmulator} on it, which also answers attach, plus clients
+ * told apart by User-Agent so that a test can count the executor's own requests.
  *
  * <p>Public for the attack suite ({@code dev.sandpod.attacks}), which sends a subset of its attacks through this
  * cluster. It builds the server itself rather than through {@code @EnableKubernetesMockClient}: the extension keeps expectations
@@ -41,11 +46,40 @@ public final class MockCluster implements AutoCloseable {
 
     public MockCluster() {
         Map<ServerRequest, Queue<ServerResponse>> responses = new ConcurrentHashMap<>();
+        NodeDispatcher dispatcher = new NodeDispatcher(new KubernetesMixedDispatcher(responses));
         server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-                new KubernetesMixedDispatcher(responses), false);
+                dispatcher, false);
         server.init();
         admin = client("sandpod-test");
         kubelet = new KubeletEmulator(server, client(KubeletEmulator.USER_AGENT), NAMESPACE);
+        dispatcher.kubelet = kubelet;
+    }
+
+    /** Lets the emulated kubelet answer what a node answers (attach) before the mock's expectations and CRUD. */
+    private static final class NodeDispatcher extends Dispatcher {
+        private final Dispatcher apiServer;
+        private volatile KubeletEmulator kubelet;
+
+        NodeDispatcher(Dispatcher apiServer) {
+            this.apiServer = apiServer;
+        }
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            KubeletEmulator node = kubelet;
+            return (node == null ? Optional.<MockResponse>empty() : node.intercept(request))
+                    .orElseGet(() -> apiServer.dispatch(request));
+        }
+
+        @Override
+        public void shutdown() {
+            apiServer.shutdown();
+        }
+
+        @Override
+        public void releaseResources() {
+            apiServer.releaseResources();
+        }
     }
 
     /** The shipped {@code sandpod.kubernetes} settings with {@code overrides} (keys relative to it) on top. */
@@ -74,8 +108,14 @@ public final class MockCluster implements AutoCloseable {
                 .build())).build();
     }
 
+    /** An executor as the service builds it, its warm pool sized for the shipped default limits. */
     public KubernetesExecutor executor(KubeConfig config) {
-        return new KubernetesExecutor(client(EXECUTOR_AGENT), config);
+        return new KubernetesExecutor(client(EXECUTOR_AGENT), config, defaultLimits());
+    }
+
+    static Limits defaultLimits() {
+        return LimitPolicy.from(io.helidon.config.Config.just(ConfigSources.classpath("application.yaml"))
+                .get("sandpod.limits")).defaults();
     }
 
     public List<Pod> pods() {

@@ -32,9 +32,12 @@ final class SandboxProcess implements AutoCloseable {
         this.cgroup = cgroup;
     }
 
-    /** @param name unique among running sandboxes; names the cgroup */
+    /**
+     * @param name  unique among running sandboxes; names the cgroup
+     * @param stdin written to the process, whose stdin then closes
+     */
     static SandboxProcess start(String name, List<String> argv, Map<String, String> env, Path workingDir, long uid, long gid,
-                                long memoryBytes) throws IOException {
+                                long memoryBytes, byte[] stdin) throws IOException {
         List<String> command = new ArrayList<>();
         Path cgroup = null;
         if (ROOT) {
@@ -50,7 +53,9 @@ final class SandboxProcess implements AutoCloseable {
         builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
         builder.environment().putAll(env);
         Process process = builder.start();
-        process.getOutputStream().close();
+        try (var in = process.getOutputStream()) {
+            in.write(stdin);
+        }
         return new SandboxProcess(process, cgroup);
     }
 

@@ -1,0 +1,177 @@
+package dev.sandpod.kube;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import dev.sandpod.run.Limits;
+import dev.sandpod.run.RunId;
+import dev.sandpod.run.RunRequest;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+/**
+ * Keeps {@code pool-size} standby pods of this replica whose runners wait for a job on stdin (DESIGN §6), and hands one
+ * to a run. Each pod still serves a single run; the pool only starts it before it is needed.
+ *
+ * <p>A claim is one JSON merge patch carrying the resourceVersion the informer last saw, so the API server refuses it
+ * with 409 if anything changed the pod since, and two runs never get the same pod. The same patch relabels the pod with
+ * the run and lowers {@code activeDeadlineSeconds}, which counts from the pod's start, to the time it has already been up
+ * plus the run's own deadline: Kubernetes only lets the field go down.
+ */
+final class WarmPool implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(WarmPool.class.getName());
+    private static final Duration REFILL_INTERVAL = Duration.ofSeconds(5);
+
+    private final KubernetesClient client;
+    private final KubeConfig config;
+    private final PodSpecs specs;
+    private final Uids uids;
+    private final RunWatcher watcher;
+    private final Limits shape;
+    private final ScheduledExecutorService refiller;
+    /** Standby pods created but not yet in the informer's cache, so that a refill does not count them twice. */
+    private final ConcurrentMap<String, Instant> creating = new ConcurrentHashMap<>();
+
+    /** @param shape the limits standby pods are sized for (memory, /tmp): the configured defaults */
+    WarmPool(KubernetesClient client, KubeConfig config, PodSpecs specs, Uids uids, RunWatcher watcher, Limits shape) {
+        this.client = client;
+        this.config = config;
+        this.specs = specs;
+        this.uids = uids;
+        this.watcher = watcher;
+        this.shape = shape;
+        this.refiller = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("sandpod-warm-pool").daemon().factory());
+        long interval = REFILL_INTERVAL.toMillis();
+        refiller.scheduleWithFixedDelay(this::refillQuietly, interval, interval, TimeUnit.MILLISECONDS);
+        watcher.firstSync().thenRunAsync(this::refillQuietly, refiller);
+    }
+
+    /** A standby pod can serve the run when it was sized for the run's memory and file limits. */
+    boolean fits(RunRequest request) {
+        return request.limits().memoryMb() == shape.memoryMb() && request.limits().fileBytes() == shape.fileBytes();
+    }
+
+    /** Claims a running standby pod for the run: its name, or empty when none could be had. */
+    Optional<String> claim(RunRequest request, RunId id) {
+        Instant now = Instant.now();
+        long runSeconds = PodSpecs.activeDeadlineSeconds(request);
+        try {
+            for (Pod pod : watcher.cachedPods()) {
+                if (!ready(pod)) {
+                    continue;
+                }
+                long deadline = upSeconds(pod, now) + runSeconds;
+                if (deadline < pod.getSpec().getActiveDeadlineSeconds() && won(pod, id, deadline)) {
+                    return Optional.of(pod.getMetadata().getName());
+                }
+            }
+            return Optional.empty();
+        } finally {
+            refillSoon();
+        }
+    }
+
+    /**
+     * Deletes this replica's standby pods that ended or cannot start, and creates as many as the pool is short of. Runs
+     * on the pool's own thread only.
+     */
+    void refill() {
+        if (!watcher.synced()) {
+            return;
+        }
+        int alive = 0;
+        for (Pod pod : watcher.cachedPods()) {
+            if (standbyOfThisReplica(pod)) {
+                creating.remove(pod.getMetadata().getName());
+                if (PodState.finished(pod) || PodState.startFailure(pod).isPresent()) {
+                    SandboxPods.delete(client, config.namespace(), pod.getMetadata().getName());
+                } else {
+                    alive++;
+                }
+            }
+        }
+        Instant givenUp = Instant.now().minus(config.startupTimeout());
+        creating.values().removeIf(created -> created.isBefore(givenUp));
+        for (int missing = config.poolSize() - alive - creating.size(); missing > 0; missing--) {
+            Pod standby = specs.standbyFor(shape, RunId.random(), uids.next());
+            creating.put(standby.getMetadata().getName(), Instant.now());
+            client.pods().inNamespace(config.namespace()).resource(standby).create();
+        }
+    }
+
+    @Override
+    public void close() {
+        refiller.shutdownNow();
+    }
+
+    private boolean ready(Pod pod) {
+        return standbyOfThisReplica(pod)
+                && pod.getMetadata().getDeletionTimestamp() == null
+                && pod.getStatus() != null
+                && "Running".equals(pod.getStatus().getPhase())
+                && pod.getStatus().getStartTime() != null
+                && PodState.containerStarted(pod)
+                && !PodState.finished(pod);
+    }
+
+    private boolean standbyOfThisReplica(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        return Labels.STANDBY.equals(labels.get(Labels.STATE)) && config.replica().equals(labels.get(Labels.REPLICA));
+    }
+
+    /** Whole seconds since the pod's start, rounded up: the deadline given is never shorter than meant. */
+    private static long upSeconds(Pod pod, Instant now) {
+        long millis = Duration.between(Instant.parse(pod.getStatus().getStartTime()), now).toMillis();
+        return Math.max(0, (millis + 999) / 1000);
+    }
+
+    /** The claim patch; false when another run won the pod or it changed or went since the informer saw it. */
+    private boolean won(Pod pod, RunId id, long deadline) {
+        Map<String, Object> patch = Map.of(
+                "metadata", Map.of(
+                        "resourceVersion", pod.getMetadata().getResourceVersion(),
+                        "labels", Map.of(Labels.STATE, Labels.CLAIMED, Labels.RUN, id.value())),
+                "spec", Map.of("activeDeadlineSeconds", deadline));
+        try {
+            // on the cached object, which the patch does not change: withName(...).patch would GET the pod first
+            client.pods().inNamespace(config.namespace()).resource(pod)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409 && e.getCode() != 404) {
+                LOG.log(Level.WARNING, "cannot claim standby pod " + pod.getMetadata().getName() + " (HTTP " + e.getCode()
+                        + "); the run goes cold", e);
+            }
+            return false;
+        }
+    }
+
+    private void refillSoon() {
+        try {
+            refiller.execute(this::refillQuietly);
+        } catch (RejectedExecutionException closed) {
+            // the pool is closing
+        }
+    }
+
+    private void refillQuietly() {
+        try {
+            refill();
+        } catch (RuntimeException e) { // an escaping exception would cancel every later refill
+            LOG.log(Level.WARNING, "warm pool refill failed; next try in " + REFILL_INTERVAL, e);
+        }
+    }
+}
