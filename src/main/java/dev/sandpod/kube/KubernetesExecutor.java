@@ -144,17 +144,18 @@ public final class KubernetesExecutor implements Executor {
     }
 
     /**
-     * Stops the informer, which ends the runs still waiting with 503, deletes this replica's pods in one call and closes
-     * the client. Only the first call does anything.
+     * Ends the runs still waiting with 503, deletes this replica's pods in one call while the watch is still up, then
+     * stops the informer and closes the client. Only the first call does anything.
      */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            try (client; reaper) {
+            try (client; watcher) {
                 if (pool != null) {
                     pool.close();
                 }
-                watcher.close();
+                watcher.cancelAwaited();
+                reaper.close();
             }
         }
     }

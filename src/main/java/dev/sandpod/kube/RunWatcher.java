@@ -102,10 +102,15 @@ final class RunWatcher implements ResourceEventHandler<Pod>, AutoCloseable {
         complete(pod);
     }
 
+    /** Ends every wait with a cancellation: the service is stopping. */
+    void cancelAwaited() {
+        awaited.values().forEach(future -> future.cancel(false));
+    }
+
     @Override
     public void close() {
         informer.close();
-        awaited.values().forEach(future -> future.cancel(false));
+        cancelAwaited();
     }
 
     private void settle(Pod pod) {
