@@ -41,6 +41,23 @@ class RunnerLimitsTest extends RunnerTestSupport {
     }
 
     @Test
+    void anEqualCpuBudgetGetsASecondOfSlackSoTheWallTimerFiresFirst() throws Exception {
+        RunResult result = run(TestJob.code("import resource; print(resource.getrlimit(resource.RLIMIT_CPU))")
+                .cpuMs(1000).timeMs(1000));
+
+        assertEquals("(2, 3)\n", result.stdout(), result.stderr());
+    }
+
+    @Test
+    void busyLoopAtAnEqualCpuBudgetEndsByTheWallTimer() throws Exception {
+        RunResult result = run(TestJob.code("while True: pass").cpuMs(1000).timeMs(1000));
+
+        assertEquals(Status.TIMEOUT, result.status(), result.detail());
+        assertEquals("SIGKILL", result.signal());
+        assertEquals("wall time limit of 1000 ms exceeded", result.detail());
+    }
+
+    @Test
     void fileSizeLimitStopsAWriteAtFileBytes() throws Exception {
         RunResult result = run(TestJob.code("""
                 import errno, os
