@@ -27,6 +27,11 @@ would put the service's own Pods within reach of the Role that deletes pods.
 {{- printf "%s-sandbox" (include "sandpod.fullname" .) -}}
 {{- end -}}
 
+{{/* The ConfigMap that holds the runner every sandbox mounts. */}}
+{{- define "sandpod.runnerConfigMap" -}}
+{{- printf "%s-runner" (include "sandpod.fullname" .) -}}
+{{- end -}}
+
 {{/*
 Labels of the service's Pods and the selector of its Deployment, Service, PDB and NetworkPolicy.
 component=server keeps them apart from the sandboxes (component=sandbox), which carry the same name.

@@ -24,6 +24,7 @@ import io.helidon.config.Config;
  * @param image              the python image, pinned by digest in the shipped config
  * @param imagePullPolicy    Always, IfNotPresent or Never
  * @param serviceAccount     the permission-less ServiceAccount the sandboxes run as
+ * @param runnerConfigMap    the ConfigMap in {@code namespace} that holds runner.py, which every sandbox mounts
  * @param uidMin             lowest UID/GID handed to a sandbox (never 0)
  * @param uidMax             highest UID/GID handed to a sandbox
  * @param cpu                cpu request and limit of a sandbox
@@ -44,7 +45,8 @@ import io.helidon.config.Config;
  * @param replica            this replica's name, the value of the replica label on the pods it owns
  * @param poolSize           standby pods this replica keeps for warm runs; 0 turns the warm pool off
  */
-public record KubeConfig(String namespace, String image, String imagePullPolicy, String serviceAccount, int uidMin, int uidMax,
+public record KubeConfig(String namespace, String image, String imagePullPolicy, String serviceAccount,
+                         String runnerConfigMap, int uidMin, int uidMax,
                          Quantity cpu, Quantity ephemeralStorage, int runnerOverheadMb, Duration startupTimeout,
                          Duration completionMargin, Duration reapMargin, Duration reapInterval, String dnsNameserver,
                          String runtimeClassName, String priorityClassName, boolean hostUsers,
@@ -65,6 +67,7 @@ public record KubeConfig(String namespace, String image, String imagePullPolicy,
         require(!image.isBlank(), "image must not be empty", image);
         require(PULL_POLICIES.contains(imagePullPolicy), "image-pull-policy must be one of " + PULL_POLICIES, imagePullPolicy);
         require(DNS_SUBDOMAIN.matcher(serviceAccount).matches(), "service-account must be a DNS name", serviceAccount);
+        require(DNS_SUBDOMAIN.matcher(runnerConfigMap).matches(), "runner-config-map must be a DNS name", runnerConfigMap);
         require(uidMin >= 1, "uid-min must be at least 1 (sandboxes never run as root)", uidMin);
         require(uidMax >= uidMin, "uid-max must not be below uid-min " + uidMin, uidMax);
         require(positive(cpu), "cpu must be a positive quantity", cpu);
@@ -102,6 +105,7 @@ public record KubeConfig(String namespace, String image, String imagePullPolicy,
                 string(node, "image"),
                 string(node, "image-pull-policy"),
                 string(node, "service-account"),
+                string(node, "runner-config-map"),
                 integer(node, "uid-min"),
                 integer(node, "uid-max"),
                 quantity(node, "cpu"),
@@ -125,9 +129,10 @@ public record KubeConfig(String namespace, String image, String imagePullPolicy,
 
     /** A copy with another replica name: tests use it to play a second replica against the same API server. */
     public KubeConfig withReplica(String otherReplica) {
-        return new KubeConfig(namespace, image, imagePullPolicy, serviceAccount, uidMin, uidMax, cpu, ephemeralStorage,
-                runnerOverheadMb, startupTimeout, completionMargin, reapMargin, reapInterval, dnsNameserver, runtimeClassName,
-                priorityClassName, hostUsers, nodeSelector, tolerations, labels, annotations, otherReplica, poolSize);
+        return new KubeConfig(namespace, image, imagePullPolicy, serviceAccount, runnerConfigMap, uidMin, uidMax, cpu,
+                ephemeralStorage, runnerOverheadMb, startupTimeout, completionMargin, reapMargin, reapInterval, dnsNameserver,
+                runtimeClassName, priorityClassName, hostUsers, nodeSelector, tolerations, labels, annotations, otherReplica,
+                poolSize);
     }
 
     private static String replica(String configured) {

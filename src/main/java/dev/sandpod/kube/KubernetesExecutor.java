@@ -1,6 +1,9 @@
 package dev.sandpod.kube;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sandpod.run.BackendUnavailableException;
+import dev.sandpod.run.BundledRunner;
 import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.Limits;
@@ -47,26 +51,24 @@ public final class KubernetesExecutor implements Executor {
     private final PodSpecs specs;
     private final Uids uids;
     private final RunWatcher watcher;
+    private final RunnerConfigMap runner;
     private final Reaper reaper;
     private final WarmPool pool;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * Starts following sandbox pods through {@code client}, which this executor then owns and closes, and fills the warm
-     * pool when {@code pool-size} asks for one.
+     * Starts following sandbox pods through {@code client}, which this executor then owns and closes, starts checking the
+     * runner ConfigMap, and fills the warm pool when {@code pool-size} asks for one.
      *
      * @param defaults the configured default limits, which standby pods are sized for
      */
     public KubernetesExecutor(KubernetesClient client, KubeConfig config, Limits defaults) {
-        this(client, config, PodSpecs.withBundledRunner(config), defaults);
-    }
-
-    KubernetesExecutor(KubernetesClient client, KubeConfig config, PodSpecs specs, Limits defaults) {
         this.client = client;
         this.config = config;
-        this.specs = specs;
+        this.specs = new PodSpecs(config);
         this.uids = new Uids(config.uidMin(), config.uidMax(), new SecureRandom().nextLong());
         this.watcher = new RunWatcher(client, config.namespace());
+        this.runner = new RunnerConfigMap(client, config, bundledRunner());
         this.reaper = new Reaper(client, config, watcher);
         this.pool = defaults != null && config.poolSize() > 0
                 ? new WarmPool(client, config, specs, uids, watcher, defaults)
@@ -75,7 +77,7 @@ public final class KubernetesExecutor implements Executor {
 
     @Override
     public RunResult run(RunRequest request, RunId id) throws InterruptedException {
-        if (watcher.unreadyReason() != null) {
+        if (unreadyReason() != null) {
             throw new BackendUnavailableException("the Kubernetes backend is not ready", UNREACHABLE_RETRY_AFTER, null);
         }
         long started = System.nanoTime();
@@ -138,9 +140,11 @@ public final class KubernetesExecutor implements Executor {
         return NAME;
     }
 
+    /** Why runs cannot start: the informer is not following pods, or the pods would not run this service's runner. */
     @Override
     public String unreadyReason() {
-        return watcher.unreadyReason();
+        String watching = watcher.unreadyReason();
+        return watching != null ? watching : runner.unreadyReason();
     }
 
     /**
@@ -150,7 +154,7 @@ public final class KubernetesExecutor implements Executor {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            try (client; watcher) {
+            try (client; watcher; runner) {
                 if (pool != null) {
                     pool.close();
                 }
@@ -165,6 +169,14 @@ public final class KubernetesExecutor implements Executor {
         long streams = 4 + 2L * tests; // stdout, stderr, and output holding both; two per judged test
         long bytes = streams * outputBytes * JSON_ESCAPE_WORST_CASE + LOG_SLACK_BYTES;
         return (int) Math.min(Integer.MAX_VALUE, bytes);
+    }
+
+    private static String bundledRunner() {
+        try {
+            return new String(BundledRunner.read(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private RunResult follow(RunRequest request, RunId id, String name, CompletableFuture<Pod> end, long started)

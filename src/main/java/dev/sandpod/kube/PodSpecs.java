@@ -1,8 +1,5 @@
 package dev.sandpod.kube;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -21,56 +18,45 @@ import io.fabric8.kubernetes.api.model.Quantity;
  * The sandbox pod of one run (DESIGN §4), or a warm pool's standby pod (§6), built from the request or the pool's limits,
  * an id and a UID the caller picked: no API calls and no randomness, so the same inputs always give the same pod.
  *
+ * <p>The runner is not in the pod: it is mounted read-only from the one ConfigMap the chart installs (see
+ * {@link RunnerConfigMap}), so that a pod spec is a few KB instead of carrying the 27 KB runner through the API server,
+ * etcd and every watch event.
+ *
  * <p>The job travels in one environment variable, {@value #JOB_ENV}. An env var keeps the run to a single API call (no
- * ConfigMap) and needs no volume. The alternative, a downward-API annotation, allows 256 KiB in total but needs a
- * downwardAPI volume, which podman's {@code kube play} cannot mount, and podman rejects annotation values over 63 characters.
- * The price is Linux's {@code MAX_ARG_STRLEN}: one env string, {@code NAME=value} and its NUL, holds at most 131072 bytes,
- * and a bigger job is refused with {@link JobTooLargeException} (HTTP 413). The runner source is an argv string under the
- * same cap, checked once when this class is built.
+ * ConfigMap per run) and needs no volume. The alternative, a downward-API annotation, allows 256 KiB in total but needs a
+ * downwardAPI volume, which podman's {@code kube play} cannot mount, and podman rejects annotation values over 63
+ * characters. The price is Linux's {@code MAX_ARG_STRLEN}: one env string, {@code NAME=value} and its NUL, holds at most
+ * 131072 bytes, and a bigger job is refused with {@link JobTooLargeException} (HTTP 413). That cap is per string, so the
+ * runner's move out of the command line left it where it was; the total of argv and env (a quarter of the stack limit,
+ * 2 MiB by default) is far above it.
  *
  * <p>Kubernetes expands {@code $(VAR)} and turns {@code $$} into {@code $} in env values, command and args. The job JSON
- * therefore spells every {@code $} as {@code \u0024}, which JSON reads back as the same character, and the runner source
- * doubles its {@code $}, so that both reach the process byte for byte.
+ * therefore spells every {@code $} as {@code \u0024}, which JSON reads back as the same character, so that it reaches the
+ * process byte for byte.
  */
 final class PodSpecs {
     static final String CONTAINER = "sandbox";
     static final String JOB_ENV = "SANDPOD_JOB";
     static final String TMP = "/tmp";
     static final String WORKDIR = TMP + "/run";
+    static final String RUNNER_VOLUME = "runner";
+    /** Where the runner ConfigMap is mounted: a directory of its own, so the mount hides nothing of the image. */
+    static final String RUNNER_DIR = "/sandpod";
+    static final String RUNNER_PATH = RUNNER_DIR + "/" + RunnerConfigMap.KEY;
+    /** r--r--r--: any sandbox UID may read the runner, none may change it. */
+    static final int RUNNER_MODE = 0444;
     /** Linux {@code MAX_ARG_STRLEN}: the longest single argv or environment string, its terminating NUL included. */
     static final int MAX_ARG_STRLEN = 131072;
     static final int MAX_JOB_BYTES = MAX_ARG_STRLEN - (JOB_ENV + "=").length() - 1;
     private static final String TMP_VOLUME = "tmp";
-    private static final String RUNNER_RESOURCE = "/runner.py";
 
     /** A standby pod waits this long for a run, counted from its start; the pool replaces it after. */
     static final long STANDBY_DEADLINE_SECONDS = 600;
 
     private final KubeConfig config;
-    private final String runner;
 
-    PodSpecs(KubeConfig config, String runnerSource) {
+    PodSpecs(KubeConfig config) {
         this.config = config;
-        // podman's kube play cannot parse a command string that starts with whitespace, and Python ignores leading blank lines
-        String source = runnerSource.stripLeading();
-        int bytes = source.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_ARG_STRLEN - 1) {
-            throw new IllegalStateException("runner source is " + bytes + " bytes, over the " + (MAX_ARG_STRLEN - 1)
-                    + " bytes one argv string may hold");
-        }
-        this.runner = source.replace("$", "$$");
-    }
-
-    /** Pod specs that run the runner bundled with the service ({@code runner.py} on the class path). */
-    static PodSpecs withBundledRunner(KubeConfig config) {
-        try (InputStream in = PodSpecs.class.getResourceAsStream(RUNNER_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("runner.py is missing from the class path");
-            }
-            return new PodSpecs(config, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read runner.py from the class path", e);
-        }
     }
 
     /**
@@ -167,7 +153,7 @@ final class PodSpecs {
                         .withName(CONTAINER)
                         .withImage(config.image())
                         .withImagePullPolicy(config.imagePullPolicy())
-                        .addToCommand("python3", "-I", "-c", runner)
+                        .addToCommand("python3", "-I", RUNNER_PATH)
                         .addAllToCommand(job.args())
                         .addToCommand("--rlimit-nproc", "--workdir", WORKDIR)
                         .withEnv(job.env())
@@ -190,6 +176,11 @@ final class PodSpecs {
                             .withName(TMP_VOLUME)
                             .withMountPath(TMP)
                         .endVolumeMount()
+                        .addNewVolumeMount()
+                            .withName(RUNNER_VOLUME)
+                            .withMountPath(RUNNER_DIR)
+                            .withReadOnly(true)
+                        .endVolumeMount()
                     .endContainer()
                     .addNewVolume()
                         .withName(TMP_VOLUME)
@@ -197,6 +188,13 @@ final class PodSpecs {
                             .withMedium("Memory")
                             .withSizeLimit(new Quantity(Long.toString(limits.fileBytes())))
                         .endEmptyDir()
+                    .endVolume()
+                    .addNewVolume()
+                        .withName(RUNNER_VOLUME)
+                        .withNewConfigMap()
+                            .withName(config.runnerConfigMap())
+                            .withDefaultMode(RUNNER_MODE)
+                        .endConfigMap()
                     .endVolume()
                 .endSpec()
                 .build();

@@ -69,16 +69,6 @@ final class Jails implements AutoCloseable {
         this.root = root;
     }
 
-    /** The runner shipped with the service, the classpath resource {@code /runner.py}. */
-    static byte[] bundledRunner() throws IOException {
-        try (InputStream in = Jails.class.getResourceAsStream("/runner.py")) {
-            if (in == null) {
-                throw new IOException("runner.py is missing from the classpath");
-            }
-            return in.readAllBytes();
-        }
-    }
-
     /**
      * Finds the cgroup hierarchy and writes the service's files, {@code runner} among them; fails with a message
      * that names what is missing.

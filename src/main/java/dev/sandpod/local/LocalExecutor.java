@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.sandpod.run.BackendUnavailableException;
+import dev.sandpod.run.BundledRunner;
 import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.JobCodec;
@@ -51,7 +52,7 @@ public final class LocalExecutor implements Executor {
     public static LocalExecutor create(LocalConfig config, Limits defaults) {
         byte[] runner;
         try {
-            runner = Jails.bundledRunner();
+            runner = BundledRunner.read();
         } catch (IOException e) {
             return unavailable(e.getMessage());
         }

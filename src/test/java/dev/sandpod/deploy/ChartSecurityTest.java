@@ -72,7 +72,8 @@ final class ChartSecurityTest {
     @Test
     void roleGrantsOnlyWhatARunNeeds() {
         assertEquals(Map.of("pods", Set.of("create", "get", "list", "watch", "delete"),
-                            "pods/log", Set.of("get")),
+                            "pods/log", Set.of("get"),
+                            "configmaps[sandpod-runner]", Set.of("get")),
                      grants(Helm.defaultRender().one(Role.class)));
     }
 
@@ -81,18 +82,23 @@ final class ChartSecurityTest {
         // Attach goes over a WebSocket whose upgrade is a GET: the API server checks get, and create since 1.35.
         assertEquals(Map.of("pods", Set.of("create", "get", "list", "watch", "delete", "patch"),
                             "pods/log", Set.of("get"),
+                            "configmaps[sandpod-runner]", Set.of("get"),
                             "pods/attach", Set.of("create", "get")),
                      grants(Helm.template(Switches.WARM_POOL).one(Role.class)));
     }
 
-    /** Resource → verbs of a Role, checking that it names the core group only and no specific or wildcard names. */
+    /**
+     * Resource → verbs of a Role, checking that it names the core group only; a rule limited to some objects is keyed
+     * {@code resource[name,...]}, so that the expected grants spell out which objects too.
+     */
     private static Map<String, Set<String>> grants(Role role) {
         Map<String, Set<String>> grants = new TreeMap<>();
         for (PolicyRule rule : role.getRules()) {
             assertEquals(List.of(""), rule.getApiGroups());
             assertEquals(List.of(), rule.getNonResourceURLs());
+            String names = rule.getResourceNames().isEmpty() ? "" : "[" + String.join(",", rule.getResourceNames()) + "]";
             for (String resource : rule.getResources()) {
-                grants.computeIfAbsent(resource, r -> new TreeSet<>()).addAll(rule.getVerbs());
+                grants.computeIfAbsent(resource + names, r -> new TreeSet<>()).addAll(rule.getVerbs());
             }
         }
         return grants;

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import dev.sandpod.config.AppConfig;
 import dev.sandpod.kube.KubeConfig;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -21,6 +22,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.helidon.config.Config;
 import org.junit.jupiter.api.Test;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +73,29 @@ final class ServiceConfigTest {
                 .filter(policy -> policy.getMetadata().getNamespace().equals(kube.namespace())).findFirst().orElseThrow();
         assertTrue(podLabels.entrySet().containsAll(denyAll.getSpec().getPodSelector().getMatchLabels().entrySet()),
                    () -> denyAll.getSpec().getPodSelector() + " misses pods labelled " + podLabels);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.sandpod.deploy.Switches#all")
+    void runnerConfigMapHoldsTheServicesRunnerWhereItsSandboxesMountIt(String name, List<String> args) throws IOException {
+        Manifests render = Switches.render(args);
+        KubeConfig kube = KubeConfig.from(load(render).get("sandpod.kubernetes"));
+        ConfigMap runner = render.named(ConfigMap.class, kube.runnerConfigMap());
+        assertEquals(kube.namespace(), runner.getMetadata().getNamespace());
+        assertEquals(Map.of("runner.py", Files.readString(Path.of("src/main/resources/runner.py"))), runner.getData());
+        PolicyRule readRunner = render.one(Role.class).getRules().stream()
+                .filter(rule -> rule.getResources().contains("configmaps")).findFirst().orElseThrow();
+        assertEquals(List.of("configmaps"), readRunner.getResources());
+        assertEquals(List.of(kube.runnerConfigMap()), readRunner.getResourceNames());
+        assertEquals(List.of("get"), readRunner.getVerbs());
+    }
+
+    @Test
+    void chartsRunnerIsACopyOfTheServicesByteForByte() throws IOException {
+        assertArrayEquals(Files.readAllBytes(Path.of("src/main/resources/runner.py")),
+                Files.readAllBytes(Helm.CHART.resolve("files/runner.py")),
+                "helm/sandpod/files/runner.py differs: cp src/main/resources/runner.py helm/sandpod/files/ and re-run"
+                        + " helm/render-k8s.sh");
     }
 
     @Test

@@ -30,9 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Throughput and footprint of the Kubernetes executor against the mock API server, with an emulated kubelet that
  * answers at once. Off unless asked for:
  * {@code mvn -B -q test -Dtest=KubeBenchmark -Dsandpod.bench=true [-Dsandpod.bench.runs=2000]
- * [-Dsandpod.bench.concurrency=64] [-Dsandpod.bench.inflight=1000] [-Dsandpod.bench.out=bench/out/kube-mock.json]
- * [-Dsandpod.bench.tinyRunner=true]}. The last replaces the 27 KB runner embedded in every pod by a stub, to show
- * what carrying the runner in the pod spec costs against mounting it from a ConfigMap.
+ * [-Dsandpod.bench.concurrency=64] [-Dsandpod.bench.inflight=1000] [-Dsandpod.bench.out=bench/out/kube-mock.json]}.
  *
  * <p>The mock server and the emulator live in this JVM, so CPU per run and heap include theirs (the mock keeps every
  * pod as JSON, the emulator caches every pod too): they are upper bounds for the executor alone.
@@ -47,12 +45,9 @@ class KubeBenchmark {
         int concurrency = Integer.getInteger("sandpod.bench.concurrency", 64);
         int inFlight = Integer.getInteger("sandpod.bench.inflight", 1000);
         Map<String, Object> figures = new LinkedHashMap<>();
-        boolean tinyRunner = Boolean.getBoolean("sandpod.bench.tinyRunner");
         KubeConfig config = MockCluster.config();
-        PodSpecs specs = tinyRunner ? new PodSpecs(config, "pass") : PodSpecs.withBundledRunner(config);
         try (MockCluster cluster = new MockCluster();
-             KubernetesExecutor executor =
-                     new KubernetesExecutor(cluster.client(MockCluster.EXECUTOR_AGENT), config, specs, null)) {
+             KubernetesExecutor executor = new KubernetesExecutor(cluster.client(MockCluster.EXECUTOR_AGENT), config, null)) {
             cluster.kubelet.mode(KubeletEmulator.Mode.INSTANT);
             Await.ready(executor);
             runAll(executor, 200, concurrency); // warm-up: JIT, connection pools
@@ -65,9 +60,9 @@ class KubeBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuMs = (os.getProcessCpuTime() - cpuBefore) / 1e6;
             int requests = cluster.drainRequests(MockCluster.EXECUTOR_AGENT).size();
+            RunRequest sample = RunRequest.of("print(input())", "run 0", DEFAULTS);
             figures.put("podJsonBytes", cluster.admin.getKubernetesSerialization()
-                    .asJson(specs.podFor(RunRequest.of("print(input())", "run 0", DEFAULTS), RunId.random(), 100_000)).length());
-            figures.put("embeddedRunner", !tinyRunner);
+                    .asJson(new PodSpecs(config).podFor(sample, RunId.random(), 100_000)).length());
             figures.put("runs", runs);
             figures.put("concurrency", concurrency);
             figures.put("runsPerSecond", round(runs / seconds));

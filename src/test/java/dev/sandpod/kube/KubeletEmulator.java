@@ -5,13 +5,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +35,6 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -54,7 +49,8 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 /**
  * Makes the mock API server behave like a node for sandbox pods. It watches them with its own informer and, for each new
  * pod, does what a kubelet would: in {@link Mode#REAL} it runs the container's command for real (the runner from the
- * pod's {@code -c} argument, the job from its env var, {@code /tmp} mapped to a fresh host directory), enforces
+ * runner ConfigMap it mounts, read from the API server, the job from its env var, {@code /tmp} on a fresh host
+ * directory: see {@link PodVolumes}), enforces
  * {@code activeDeadlineSeconds}, serves the output as the pod's log and writes {@code status} through the status
  * subresource. The other modes inject one failure each.
  *
@@ -332,8 +328,8 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     /** Runs the container's command for real until it exits or the deadline passes; null when the pod went meanwhile. */
     private Outcome execute(Pod pod, Instant deadline, byte[] stdin) throws IOException, InterruptedException {
         String name = pod.getMetadata().getName();
-        Path tmp = emptyDir();
-        try (SandboxProcess sandbox = start(pod, tmp, stdin)) {
+        try (PodVolumes volumes = PodVolumes.lay(client, pod);
+             SandboxProcess sandbox = start(pod, volumes, stdin)) {
             processes.put(name, sandbox);
             Process process = sandbox.process();
             CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process), Thread::startVirtualThread);
@@ -348,8 +344,6 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
             }
             int exitCode = exited ? process.exitValue() : 137;
             return new Outcome(output, exited, exitCode, exitCode == 137 && sandbox.oomKilled());
-        } finally {
-            deleteTree(tmp);
         }
     }
 
@@ -367,10 +361,11 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     }
 
     /**
-     * The container's process as a kubelet would start it: expanded command, the pod's env only, /tmp on the emptyDir,
-     * the pod's UID/GID and the container's memory limit; {@code stdin} is what an attach sends it.
+     * The container's process as a kubelet would start it: expanded command, the pod's env only, its volumes on this host
+     * (the runner from the runner ConfigMap, /tmp on an emptyDir, the working directory in it), the pod's UID/GID and the
+     * container's memory limit; {@code stdin} is what an attach sends it.
      */
-    private static SandboxProcess start(Pod pod, Path tmp, byte[] stdin) throws IOException {
+    private static SandboxProcess start(Pod pod, PodVolumes volumes, byte[] stdin) throws IOException {
         Container container = pod.getSpec().getContainers().getFirst();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOSTNAME", pod.getMetadata().getName());
@@ -380,23 +375,13 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         List<String> argv = new ArrayList<>();
         Stream.concat(container.getCommand().stream(), container.getArgs().stream())
                 .map(arg -> KubeExpansion.expand(arg, env))
-                .map(arg -> onHost(arg, container.getVolumeMounts(), tmp))
+                .map(volumes::onHost)
                 .forEach(argv::add);
         argv.set(0, SandboxProcess.PYTHON); // the image's python3
         PodSecurityContext security = pod.getSpec().getSecurityContext();
         long memoryBytes = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
-        return SandboxProcess.start(pod.getMetadata().getName(), argv, env, tmp, security.getRunAsUser(),
-                security.getRunAsGroup(), memoryBytes, stdin);
-    }
-
-    private static String onHost(String arg, List<VolumeMount> mounts, Path tmp) {
-        for (VolumeMount mount : mounts) {
-            String path = mount.getMountPath();
-            if (arg.equals(path) || arg.startsWith(path + "/")) {
-                return tmp + arg.substring(path.length());
-            }
-        }
-        return arg;
+        return SandboxProcess.start(pod.getMetadata().getName(), argv, env, volumes.hostDir(PodSpecs.TMP),
+                security.getRunAsUser(), security.getRunAsGroup(), memoryBytes, stdin);
     }
 
     private void serveLog(Pod pod, JsonNode job, String log) {
@@ -471,27 +456,9 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
-    private static Path emptyDir() {
-        try {
-            Path dir = Files.createTempDirectory("sandpod-emptydir-");
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static byte[] readAll(Process process) {
         try {
             return process.getInputStream().readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,8 @@
 package dev.sandpod.kube;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,12 +12,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import dev.sandpod.api.LimitPolicy;
+import dev.sandpod.run.BundledRunner;
 import dev.sandpod.run.Limits;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -44,6 +51,7 @@ public final class MockCluster implements AutoCloseable {
     final KubeletEmulator kubelet;
     final KubernetesClient admin;
 
+    /** A cluster with the runner ConfigMap installed, holding the bundled runner, as the chart installs it. */
     public MockCluster() {
         Map<ServerRequest, Queue<ServerResponse>> responses = new ConcurrentHashMap<>();
         NodeDispatcher dispatcher = new NodeDispatcher(new KubernetesMixedDispatcher(responses));
@@ -51,6 +59,11 @@ public final class MockCluster implements AutoCloseable {
                 dispatcher, false);
         server.init();
         admin = client("sandpod-test");
+        try {
+            installRunner(BundledRunner.read());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         kubelet = new KubeletEmulator(server, client(KubeletEmulator.USER_AGENT), NAMESPACE);
         dispatcher.kubelet = kubelet;
     }
@@ -80,6 +93,15 @@ public final class MockCluster implements AutoCloseable {
         public void releaseResources() {
             apiServer.releaseResources();
         }
+    }
+
+    /** Writes {@code runner} into the runner ConfigMap that the shipped settings name, creating it if need be. */
+    void installRunner(byte[] runner) {
+        ConfigMap configMap = new ConfigMapBuilder()
+                .withNewMetadata().withName(config().runnerConfigMap()).withNamespace(NAMESPACE).endMetadata()
+                .addToData(RunnerConfigMap.KEY, new String(runner, StandardCharsets.UTF_8))
+                .build();
+        admin.configMaps().inNamespace(NAMESPACE).resource(configMap).createOr(NonDeletingOperation::update);
     }
 
     /** The shipped {@code sandpod.kubernetes} settings with {@code overrides} (keys relative to it) on top. */

@@ -11,9 +11,11 @@ import dev.sandpod.run.Limits;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.TestCase;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -26,10 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The pure pod builder: deadline, job size and escaping, optional fields, purity. */
+/** The pure pod builder: deadline, job size and escaping, the runner mount, optional fields, purity. */
 class PodSpecsTest {
     private static final Limits DEFAULTS = new Limits(2000, 2000, 128, 65536, 16 << 20, 64);
-    private static final PodSpecs SPECS = PodSpecs.withBundledRunner(MockCluster.config());
+    private static final PodSpecs SPECS = new PodSpecs(MockCluster.config());
 
     @Test
     @DisplayName("activeDeadlineSeconds = ceil(timeoutMs/1000) + 1, times the programs of a judged run")
@@ -57,32 +59,31 @@ class PodSpecsTest {
     }
 
     @Test
-    @DisplayName("$ reaches the job as \\u0024 and the runner as $$, so Kubernetes' expansion gives back the original")
+    @DisplayName("$ reaches the job as \\u0024, so Kubernetes' expansion of $(VAR) and $$ gives back the original")
     void dollarSignsSurviveKubernetesExpansion() throws Exception {
-        String runner = "print('$$ $(SANDPOD_JOB) $')";
         RunRequest request = RunRequest.of("print('$(SANDPOD_JOB) $$')", "$$", DEFAULTS);
-        Pod pod = new PodSpecs(MockCluster.config(), runner).podFor(request, RunId.random(), 100_000);
+        Pod pod = SPECS.podFor(request, RunId.random(), 100_000);
         String job = pod.getSpec().getContainers().getFirst().getEnv().getFirst().getValue();
         assertFalse(job.contains("$"), job);
-        Map<String, String> env = Map.of("SANDPOD_JOB", KubeExpansion.expand(job, Map.of()));
         ObjectMapper json = new ObjectMapper();
-        assertEquals(json.readTree(JobCodec.encodeString(request)), json.readTree(env.get("SANDPOD_JOB")));
-        assertEquals(runner, KubeExpansion.expand(pod.getSpec().getContainers().getFirst().getCommand().get(3), env));
+        assertEquals(json.readTree(JobCodec.encodeString(request)), json.readTree(KubeExpansion.expand(job, Map.of())));
     }
 
     @Test
-    @DisplayName("leading blank lines of the runner are dropped, since podman cannot parse such a command string")
-    void runnerSourceStartsWithoutWhitespace() {
-        Pod pod = new PodSpecs(MockCluster.config(), "\n \n\nprint(1)\n").podFor(hello(), RunId.random(), 100_000);
-        assertEquals("print(1)\n", pod.getSpec().getContainers().getFirst().getCommand().get(3));
-    }
-
-    @Test
-    @DisplayName("a runner over one argv string fails at start-up, not per run")
-    void oversizedRunnerFailsAtStart() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new PodSpecs(MockCluster.config(), "#".repeat(PodSpecs.MAX_ARG_STRLEN)));
-        assertTrue(e.getMessage().contains("131071"), e.getMessage());
+    @DisplayName("cold and standby pods mount the configured runner ConfigMap by name and run the file from it")
+    void podsRunTheRunnerFromTheConfiguredConfigMap() {
+        PodSpecs specs = new PodSpecs(MockCluster.config(Map.of("runner-config-map", "runner-v2")));
+        RunId id = RunId.random();
+        for (Pod pod : List.of(specs.podFor(hello(), id, 100_000), specs.standbyFor(DEFAULTS, id, 100_000))) {
+            Volume runner = pod.getSpec().getVolumes().stream()
+                    .filter(volume -> PodSpecs.RUNNER_VOLUME.equals(volume.getName())).findFirst().orElseThrow();
+            assertEquals("runner-v2", runner.getConfigMap().getName());
+            assertEquals(0444, runner.getConfigMap().getDefaultMode());
+            Container container = pod.getSpec().getContainers().getFirst();
+            assertEquals(List.of("python3", "-I", "/sandpod/runner.py"), container.getCommand().subList(0, 3));
+            assertTrue(container.getVolumeMounts().stream().anyMatch(mount -> PodSpecs.RUNNER_VOLUME.equals(mount.getName())
+                    && "/sandpod".equals(mount.getMountPath()) && Boolean.TRUE.equals(mount.getReadOnly())));
+        }
     }
 
     @Test
@@ -113,7 +114,7 @@ class PodSpecsTest {
                     annotations:
                       owner: ops
                 """, MediaTypes.APPLICATION_X_YAML), ConfigSources.classpath("application.yaml")).get("sandpod.kubernetes"));
-        Pod pod = PodSpecs.withBundledRunner(config).podFor(hello(), RunId.random(), 100_000);
+        Pod pod = new PodSpecs(config).podFor(hello(), RunId.random(), 100_000);
         PodSpec spec = pod.getSpec();
         assertEquals("gvisor", spec.getRuntimeClassName());
         assertEquals("sandbox-low", spec.getPriorityClassName());

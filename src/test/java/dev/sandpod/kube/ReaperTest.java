@@ -108,7 +108,7 @@ class ReaperTest {
     /** A sandbox pod as another replica would have left it; {@code startTime} null means it never started. */
     private String createPod(String replica, Instant startTime) {
         RunId id = RunId.random();
-        Pod pod = PodSpecs.withBundledRunner(MockCluster.config().withReplica(replica)).podFor(HELLO, id, 100_000);
+        Pod pod = new PodSpecs(MockCluster.config().withReplica(replica)).podFor(HELLO, id, 100_000);
         PodBuilder builder = new PodBuilder(pod);
         if (startTime != null) {
             builder.withNewStatus().withPhase("Running").withStartTime(startTime.toString()).endStatus();

@@ -3,6 +3,7 @@ package dev.sandpod.kube;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +19,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -25,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -183,21 +184,34 @@ class SandboxPodTest {
     @Test
     @DisplayName("/tmp is a memory-backed emptyDir with a sizeLimit of the file limit")
     void tmpIsMemoryBackedEmptyDir() {
-        Volume tmp = spec().getVolumes().getFirst();
+        Volume tmp = volume("tmp");
         assertEquals("Memory", tmp.getEmptyDir().getMedium());
         assertEquals(new Quantity(Long.toString(16 << 20)), tmp.getEmptyDir().getSizeLimit());
-        assertEquals("/tmp", container().getVolumeMounts().getFirst().getMountPath());
-        assertEquals(tmp.getName(), container().getVolumeMounts().getFirst().getName());
+        assertEquals("/tmp", mount("tmp").getMountPath());
+        assertNull(mount("tmp").getReadOnly());
     }
 
     @Test
-    @DisplayName("only volume types restricted allows: a single emptyDir, no hostPath")
+    @DisplayName("the runner comes from the runner ConfigMap, mounted read-only at /sandpod with mode 0444")
+    void runnerIsMountedReadOnlyFromItsConfigMap() {
+        Volume runner = volume("runner");
+        assertEquals("sandpod-runner", runner.getConfigMap().getName());
+        assertEquals(0444, runner.getConfigMap().getDefaultMode());
+        assertEquals(List.of(), runner.getConfigMap().getItems(), "the whole ConfigMap: runner.py is its only key");
+        assertEquals("/sandpod", mount("runner").getMountPath());
+        assertEquals(true, mount("runner").getReadOnly());
+        assertEquals(2, container().getVolumeMounts().size());
+    }
+
+    @Test
+    @DisplayName("only volume types restricted allows: an emptyDir and a configMap, no hostPath")
     void podUsesOnlyAllowedVolumeTypes() throws Exception {
-        assertEquals(1, spec().getVolumes().size());
-        Volume volume = spec().getVolumes().getFirst();
-        assertNull(volume.getHostPath());
-        JsonNode json = new ObjectMapper().readTree(cluster.admin.getKubernetesSerialization().asJson(volume));
-        assertEquals(Set.of("name", "emptyDir"), json.properties().stream().map(Map.Entry::getKey).collect(Collectors.toSet()));
+        Map<String, Set<String>> fields = new TreeMap<>();
+        for (Volume volume : spec().getVolumes()) {
+            JsonNode json = new ObjectMapper().readTree(cluster.admin.getKubernetesSerialization().asJson(volume));
+            fields.put(volume.getName(), json.properties().stream().map(Map.Entry::getKey).collect(Collectors.toSet()));
+        }
+        assertEquals(Map.of("tmp", Set.of("name", "emptyDir"), "runner", Set.of("name", "configMap")), fields);
     }
 
     @Test
@@ -216,12 +230,10 @@ class SandboxPodTest {
     }
 
     @Test
-    @DisplayName("the command is python3 -I -c <runner> with the job in an env var, the nproc rlimit and /tmp/run")
+    @DisplayName("the command is python3 -I on the mounted runner, with the job in an env var, the nproc rlimit and /tmp/run")
     void containerRunsTheRunner() {
-        List<String> command = container().getCommand();
-        assertEquals(List.of("python3", "-I", "-c"), command.subList(0, 3));
-        assertFalse(Character.isWhitespace(command.get(3).charAt(0)), "podman rejects a leading blank");
-        assertEquals(List.of("--job-env", "SANDPOD_JOB", "--rlimit-nproc", "--workdir", "/tmp/run"), command.subList(4, 9));
+        assertEquals(List.of("python3", "-I", "/sandpod/runner.py", "--job-env", "SANDPOD_JOB", "--rlimit-nproc", "--workdir",
+                "/tmp/run"), container().getCommand());
         assertTrue(container().getArgs().isEmpty());
     }
 
@@ -250,5 +262,13 @@ class SandboxPodTest {
 
     private Container container() {
         return spec().getContainers().getFirst();
+    }
+
+    private Volume volume(String name) {
+        return spec().getVolumes().stream().filter(volume -> name.equals(volume.getName())).findFirst().orElseThrow();
+    }
+
+    private VolumeMount mount(String name) {
+        return container().getVolumeMounts().stream().filter(mount -> name.equals(mount.getName())).findFirst().orElseThrow();
     }
 }

@@ -67,8 +67,8 @@ class WarmPoolTest {
         assertEquals(2, standby.size());
         for (Pod pod : standby) {
             Container container = pod.getSpec().getContainers().getFirst();
-            assertEquals(List.of("--job-stdin", "--rlimit-nproc", "--workdir", "/tmp/run"),
-                    container.getCommand().subList(4, 8));
+            assertEquals(List.of("python3", "-I", "/sandpod/runner.py", "--job-stdin", "--rlimit-nproc", "--workdir",
+                    "/tmp/run"), container.getCommand());
             assertTrue(container.getEnv().isEmpty(), "no job in the environment");
             assertEquals(Boolean.TRUE, container.getStdin());
             assertEquals(Boolean.TRUE, container.getStdinOnce());
@@ -145,7 +145,7 @@ class WarmPoolTest {
         KubeConfig config = MockCluster.config(Map.of("pool-size", "1"));
         try (KubernetesClient client = cluster.client(MockCluster.EXECUTOR_AGENT);
              RunWatcher watcher = new RunWatcher(client, MockCluster.NAMESPACE);
-             WarmPool pool = new WarmPool(client, config, PodSpecs.withBundledRunner(config), new Uids(100_000, 165_535, 1),
+             WarmPool pool = new WarmPool(client, config, new PodSpecs(config), new Uids(100_000, 165_535, 1),
                      watcher, DEFAULTS)) {
             Await.until("a standby pod runs", Duration.ofSeconds(30), () -> standbyRunning(watcher) == 1);
             RunRequest request = RunRequest.of("print(1)", "", DEFAULTS);

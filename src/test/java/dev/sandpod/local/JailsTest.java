@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import dev.sandpod.run.BundledRunner;
 import dev.sandpod.run.Envelope;
 import dev.sandpod.run.JobCodec;
 import dev.sandpod.run.RunId;
@@ -27,7 +28,7 @@ class JailsTest {
 
     @BeforeAll
     static void open() throws Exception {
-        jails = Jails.open(Jailed.config(0), Jails.bundledRunner());
+        jails = Jails.open(Jailed.config(0), BundledRunner.read());
     }
 
     @AfterAll
