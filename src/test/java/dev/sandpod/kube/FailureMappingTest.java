@@ -74,7 +74,7 @@ class FailureMappingTest {
     @DisplayName("OOMKilled with no envelope is memory_limit")
     void oomKilledIsMemoryLimit() throws Exception {
         RunResult result = runIn(KubeletEmulator.Mode.OOM_KILLED, Map.of());
-        assertEquals(Status.MEMORY_LIMIT, result.status());
+        assertEquals(Status.MEMORY_LIMIT, result.status(), result::detail);
         assertEquals("SIGKILL", result.signal());
         assertEquals("", result.stdout());
     }

@@ -28,8 +28,9 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -63,6 +64,7 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
  */
 final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable {
     static final String USER_AGENT = "sandpod-kubelet-emulator";
+    private static final String STATUS_PATH = "/api/v1/namespaces/%s/pods/%s/status";
     private static final String LOG_PATH = "/api/v1/namespaces/%s/pods/%s/log?container=sandbox&limitBytes=%d";
     private static final Pattern ATTACH = Pattern.compile("/api/v1/namespaces/[^/]+/pods/([^/?]+)/attach\\?.*");
     private static final Pattern POD = Pattern.compile("/api/v1/namespaces/[^/]+/pods/([^/?]+)(\\?.*)?");
@@ -393,8 +395,19 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 .andReturn(200, served).once();
     }
 
+    /**
+     * Writes the pod's status as a kubelet does, through the status subresource, and returns the pod as written. One PUT
+     * of a pod that shares the metadata and spec of the one given (never modified): updateStatus would first copy the pod
+     * with a builder and parse the answer back, and a JSON patch costs the mock more than the PUT. The resourceVersion is
+     * left out, so the write is unconditional, as the kubelet's status manager makes it.
+     */
     private Pod setStatus(Pod pod, PodStatus status) {
-        return client.pods().inNamespace(namespace).resource(new PodBuilder(pod).withStatus(status).build()).updateStatus();
+        ObjectMeta metadata = new ObjectMetaBuilder(pod.getMetadata()).withResourceVersion(null).build();
+        Pod written = new Pod(pod.getApiVersion(), pod.getKind(), metadata, pod.getSpec(), status);
+        if (client.raw(STATUS_PATH.formatted(namespace, metadata.getName()), "PUT", written) == null) {
+            throw new KubernetesClientException("pod " + metadata.getName() + " is gone", 404, null);
+        }
+        return written;
     }
 
     private static PodStatus running() {
