@@ -237,7 +237,7 @@ public final class KubernetesExecutor implements Executor {
      */
     private void create(Pod pod) {
         try {
-            client.pods().inNamespace(config.namespace()).resource(pod).create();
+            SandboxPods.create(client, pod);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;

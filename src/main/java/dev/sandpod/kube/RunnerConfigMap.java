@@ -62,14 +62,18 @@ final class RunnerConfigMap implements AutoCloseable {
         try {
             configMap = client.configMaps().inNamespace(namespace).withName(name).get();
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 403) {
+            if (e.getCode() == 403) { // RBAC: the operator has to act, as for a missing ConfigMap
                 unreadyReason = "the service may not read the runner ConfigMap " + reference()
                         + " (its Role needs get on configmaps for that name)";
             }
             LOG.log(Level.WARNING, "cannot read the runner ConfigMap " + reference(), e);
             return;
         }
-        unreadyReason = verdict(configMap);
+        String verdict = verdict(configMap);
+        if (verdict != null && !verdict.equals(unreadyReason)) {
+            LOG.log(Level.ERROR, verdict + "; the Kubernetes backend is not ready");
+        }
+        unreadyReason = verdict;
     }
 
     @Override

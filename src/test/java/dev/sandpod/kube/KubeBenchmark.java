@@ -5,6 +5,7 @@ import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * [-Dsandpod.bench.concurrency=64] [-Dsandpod.bench.inflight=1000] [-Dsandpod.bench.out=bench/out/kube-mock.json]}.
  *
  * <p>The mock server and the emulator live in this JVM, so CPU per run and heap include theirs (the mock keeps every
- * pod as JSON, the emulator caches every pod too): they are upper bounds for the executor alone.
+ * pod as JSON, the emulator caches every pod too): they are upper bounds for the executor alone. bench/run with
+ * {@code SANDPOD_BENCH_PROFILE=1} records the run with JFR and splits the CPU of the throughput window between the
+ * executor, the emulator and the mock (bench/kube_cpu_split.py).
  */
 @EnabledIfSystemProperty(named = "sandpod.bench", matches = "true")
 class KubeBenchmark {
@@ -55,9 +58,11 @@ class KubeBenchmark {
 
             OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpuBefore = os.getProcessCpuTime();
+            Instant from = Instant.now();
             long start = System.nanoTime();
             runAll(executor, runs, concurrency);
             double seconds = (System.nanoTime() - start) / 1e9;
+            Instant to = Instant.now();
             double cpuMs = (os.getProcessCpuTime() - cpuBefore) / 1e6;
             int requests = cluster.drainRequests(MockCluster.EXECUTOR_AGENT).size();
             RunRequest sample = RunRequest.of("print(input())", "run 0", DEFAULTS);
@@ -69,6 +74,9 @@ class KubeBenchmark {
             figures.put("processCpuMsPerRun", round(cpuMs / runs));
             figures.put("apiRequestsPerRun", round((double) requests / runs));
             figures.put("cores", Runtime.getRuntime().availableProcessors());
+            // the throughput window, so that bench/kube_cpu_split.py can split its CPU samples from a JFR recording
+            figures.put("measuredFrom", from.toString());
+            figures.put("measuredTo", to.toString());
 
             // the mock keeps every request it served and the emulator every pod it saw: drop both before weighing
             cluster.kubelet.forgetSeen();
