@@ -80,7 +80,7 @@ class KubernetesSeedChecksTest extends SeedChecks {
     @Test
     void memoryLimitMatchesLocal() throws Exception {
         assertEquals("memory_limit", sameAsLocal("/v1/runs",
-                Map.of("code", "x = b'x' * (256 * 1024 * 1024)", "memoryMb", 64)).text("status"));
+                Map.of("code", "x = b'x' * (256 * 1024 * 1024)", "memoryMb", 64, "timeoutMs", 10_000)).text("status"));
     }
 
     @Test
