@@ -256,30 +256,24 @@ final class Seccomp {
                     asm.bind(allow);
                     asm.ret(RET_ALLOW);
                 }
-                case DenyValues deny -> {
-                    Assembler.Label fail = asm.label();
-                    asm.load(argLow(deny.arg()));
-                    for (int value : deny.values()) {
-                        asm.jeq(value, fail, null);
-                    }
-                    asm.ret(RET_ALLOW);
-                    asm.bind(fail);
-                    asm.ret(RET_ERRNO | deny.errno());
-                }
-                case AllowOnly allow -> {
-                    Assembler.Label ok = asm.label();
-                    asm.load(argLow(allow.arg()));
-                    for (int value : allow.values()) {
-                        asm.jeq(value, ok, null);
-                    }
-                    asm.ret(RET_ERRNO | allow.errno());
-                    asm.bind(ok);
-                    asm.ret(RET_ALLOW);
-                }
+                case DenyValues deny -> oneOf(asm, deny.arg(), deny.values(), RET_ERRNO | deny.errno(), RET_ALLOW);
+                case AllowOnly allow -> oneOf(asm, allow.arg(), allow.values(), RET_ALLOW, RET_ERRNO | allow.errno());
             }
             asm.bind(next);
         }
         asm.ret(RET_ALLOW);
+    }
+
+    /** Returns {@code ifOneOf} when argument {@code arg} is one of {@code values}, and {@code otherwise} when not. */
+    private static void oneOf(Assembler asm, int arg, List<Integer> values, int ifOneOf, int otherwise) {
+        Assembler.Label match = asm.label();
+        asm.load(argLow(arg));
+        for (int value : values) {
+            asm.jeq(value, match, null);
+        }
+        asm.ret(otherwise);
+        asm.bind(match);
+        asm.ret(ifOneOf);
     }
 
     private static int argLow(int arg) {

@@ -20,6 +20,14 @@ final class Expect {
         };
     }
 
+    /** The run finished (HTTP 200) with one of these statuses: for attacks that more than one limit may end. */
+    static Expectation statusIn(String... statuses) {
+        return answer -> {
+            assertEquals(200, answer.httpStatus(), () -> "a finished run answers 200: " + answer.describe());
+            assertTrue(List.of(statuses).contains(answer.status()), () -> "status: " + answer.describe());
+        };
+    }
+
     /** The API refused the request before any sandbox was made. */
     static Expectation refused(int httpStatus, String detailPart) {
         return answer -> {

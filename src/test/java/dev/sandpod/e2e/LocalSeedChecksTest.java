@@ -16,10 +16,12 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The seed's own checks and issue 2's acceptance list, through HTTP, the real service and real bubblewrap jails. */
-class LocalSeedChecksTest {
+/**
+ * The seed's own checks (from {@link SeedChecks}) and issue 2's acceptance list, through HTTP, the real service and real
+ * bubblewrap jails.
+ */
+class LocalSeedChecksTest extends SeedChecks {
     private static Service service;
 
     @BeforeAll
@@ -32,39 +34,14 @@ class LocalSeedChecksTest {
         service.close();
     }
 
-    @Test
-    @DisplayName("seed: print('Hello, World!') answers message 'Hello, World!\\n'")
-    void helloWorld() throws Exception {
-        Service.Answer answer = service.post("/", Map.of("code", "print('Hello, World!')"));
-        assertEquals(200, answer.status());
-        assertEquals("Hello, World!\n", answer.text("message"));
-        assertEquals("ok", answer.text("status"));
-        assertEquals("local", answer.text("backend"));
+    @Override
+    protected Service.Answer post(String path, Map<String, Object> body) throws Exception {
+        return service.post(path, body);
     }
 
-    @Test
-    @DisplayName("seed: print(input()) echoes 'With input!'")
-    void echoesInput() throws Exception {
-        Service.Answer answer = service.post("/", Map.of("code", "print(input())", "input", "With input!"));
-        assertEquals(200, answer.status());
-        assertEquals("With input!\n", answer.text("message"));
-    }
-
-    @Test
-    @DisplayName("seed: while True: pass answers 408 with a message containing Timeout")
-    void busyLoopTimesOut() throws Exception {
-        Service.Answer answer = service.post("/", Map.of("code", "while True: pass"));
-        assertEquals(408, answer.status());
-        assertTrue(answer.text("message").contains("Timeout"), answer.text("message"));
-        assertEquals("timeout", answer.text("status"));
-    }
-
-    @Test
-    @DisplayName("seed: a body without code answers 400 Code is required")
-    void missingCode() throws Exception {
-        Service.Answer answer = service.post("/", Map.of("input", "x"));
-        assertEquals(400, answer.status());
-        assertEquals("Code is required", answer.text("message"));
+    @Override
+    protected String backend() {
+        return "local";
     }
 
     @Test

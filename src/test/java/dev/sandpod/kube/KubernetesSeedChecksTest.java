@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.sandpod.TestServers;
+import dev.sandpod.e2e.SeedChecks;
 import dev.sandpod.e2e.Service;
 import dev.sandpod.run.Executor;
 
@@ -21,12 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The seed's checks and the statuses through HTTP in Kubernetes mode: the real service, the mock API server and the
- * emulated kubelet running each pod's command for real. Each answer is compared with the local backend's for the same
- * body, field by field, leaving out what differs by nature (id, backend, timings and memory).
+ * The seed's checks (from {@link SeedChecks}) and the statuses through HTTP in Kubernetes mode: the real service, the
+ * mock API server and the emulated kubelet running each pod's command for real. Each answer is compared with the local
+ * backend's for the same body, field by field, leaving out what differs by nature (id, backend, timings and memory).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class KubernetesSeedChecksTest {
+class KubernetesSeedChecksTest extends SeedChecks {
     private static final List<String> COMPARED = List.of("status", "exitCode", "signal", "stdout", "stderr", "output",
             "truncated", "message");
 
@@ -59,36 +60,15 @@ class KubernetesSeedChecksTest {
         cluster.close();
     }
 
-    @Test
-    @DisplayName("seed: print('Hello, World!') answers message 'Hello, World!\\n' from a pod")
-    void helloWorld() throws Exception {
-        Service.Answer answer = sameAsLocal("/", Map.of("code", "print('Hello, World!')"));
-        assertEquals(200, answer.status());
-        assertEquals("Hello, World!\n", answer.text("message"));
-        assertEquals("kubernetes", answer.text("backend"));
+    /** Each seed check's answer from a pod, once it has matched the local backend's. */
+    @Override
+    protected Service.Answer post(String path, Map<String, Object> body) throws Exception {
+        return sameAsLocal(path, body);
     }
 
-    @Test
-    @DisplayName("seed: print(input()) echoes 'With input!'")
-    void echoesInput() throws Exception {
-        Service.Answer answer = sameAsLocal("/", Map.of("code", "print(input())", "input", "With input!"));
-        assertEquals("With input!\n", answer.text("message"));
-    }
-
-    @Test
-    @DisplayName("seed: while True: pass answers 408 with a message containing Timeout")
-    void busyLoopTimesOut() throws Exception {
-        Service.Answer answer = sameAsLocal("/", Map.of("code", "while True: pass"));
-        assertEquals(408, answer.status());
-        assertTrue(answer.text("message").contains("Timeout"), answer.text("message"));
-    }
-
-    @Test
-    @DisplayName("seed: a body without code answers 400 Code is required, and no pod is created")
-    void missingCode() throws Exception {
-        Service.Answer answer = kubernetes.post("/", Map.of("input", "x"));
-        assertEquals(400, answer.status());
-        assertEquals("Code is required", answer.text("message"));
+    @Override
+    protected String backend() {
+        return "kubernetes";
     }
 
     @Test
@@ -100,7 +80,7 @@ class KubernetesSeedChecksTest {
     @Test
     void memoryLimitMatchesLocal() throws Exception {
         assertEquals("memory_limit", sameAsLocal("/v1/runs",
-                Map.of("code", "x = b'x' * (256 * 1024 * 1024)", "memoryMb", 64)).text("status"));
+                Map.of("code", "x = b'x' * (256 * 1024 * 1024)", "memoryMb", 64, "timeoutMs", 10_000)).text("status"));
     }
 
     @Test

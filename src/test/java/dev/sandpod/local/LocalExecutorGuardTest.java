@@ -3,19 +3,15 @@ package dev.sandpod.local;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.Status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The executor's own guards, for when the runner cannot report: a stand-in runner executes the job's code in its
@@ -28,27 +24,13 @@ class LocalExecutorGuardTest {
             exec(json.loads(sys.stdin.readline())['code'])
             print('SANDPOD-RESULT ' + json.dumps({'status': 'ok', 'stdout': 'sandpod-ok\\n'}))
             """;
-    private static LocalExecutor executor;
-
-    @BeforeAll
-    static void start() {
-        executor = LocalExecutor.create(Jailed.config(0, Jailed.shipped().bwrap(), Duration.ofMillis(300)),
-                Jailed.DEFAULTS, BARE_RUNNER.getBytes(StandardCharsets.UTF_8));
-        assertNull(executor.unreadyReason());
-    }
-
-    @AfterAll
-    static void stop() {
-        executor.close();
-    }
-
-    @AfterEach
-    void hostIsClean() {
-        Jailed.assertNothingLeft();
-    }
+    @RegisterExtension
+    static final JailedExecutor EXECUTOR = new JailedExecutor(() -> LocalExecutor.create(
+            Jailed.config(0, Jailed.shipped().bwrap(), Duration.ofMillis(300)), Jailed.DEFAULTS,
+            BARE_RUNNER.getBytes(StandardCharsets.UTF_8)));
 
     private static RunResult run(String code, int timeMs, int memoryMb) throws InterruptedException {
-        return executor.run(RunRequest.of(code, "", Jailed.limits(timeMs, memoryMb)), RunId.random());
+        return EXECUTOR.run(RunRequest.of(code, "", Jailed.limits(timeMs, memoryMb)));
     }
 
     @Test

@@ -14,14 +14,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.sandpod.run.RunFile;
-import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.Status;
@@ -29,36 +26,20 @@ import dev.sandpod.run.TestCase;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs through the real cold jail (no pool) with the real runner; after each test the host must be clean. */
 class LocalExecutorTest {
-    private static LocalExecutor executor;
-
-    @BeforeAll
-    static void start() {
-        executor = LocalExecutor.create(Jailed.config(0), Jailed.DEFAULTS);
-        assertNull(executor.unreadyReason());
-    }
-
-    @AfterAll
-    static void stop() {
-        executor.close();
-    }
-
-    @AfterEach
-    void hostIsClean() {
-        Jailed.assertNothingLeft();
-    }
+    @RegisterExtension
+    static final JailedExecutor EXECUTOR = new JailedExecutor(() -> LocalExecutor.create(Jailed.config(0), Jailed.DEFAULTS));
 
     private static RunResult run(String code) throws InterruptedException {
-        return executor.run(Jailed.request(code), RunId.random());
+        return EXECUTOR.run(Jailed.request(code));
     }
 
     private static RunResult run(RunRequest request) throws InterruptedException {
-        return executor.run(request, RunId.random());
+        return EXECUTOR.run(request);
     }
 
     @Test

@@ -20,9 +20,7 @@ class RunnerJudgeTest extends RunnerTestSupport {
     void acceptsOutputThatDiffersOnlyInTrailingWhitespace() throws Exception {
         RunResult result = run(TestJob.code(DOUBLER).test("2", "4").test("5", "10\n\n\n").test("0", "0  \r\n"));
 
-        assertEquals("accepted", result.verdict());
-        assertEquals(List.of("accepted", "accepted", "accepted"), verdicts(result));
-        assertEquals(Status.OK, result.status());
+        assertEquals(new Judged(Status.OK, "accepted", List.of("accepted", "accepted", "accepted")), Judged.of(result));
         assertEquals("0   \n", result.stdout(), "the last test's output when all pass");
     }
 
@@ -30,9 +28,8 @@ class RunnerJudgeTest extends RunnerTestSupport {
     void reportsAWrongAnswerWithTheFailingTestsOutputOnTop() throws Exception {
         RunResult result = run(TestJob.code(DOUBLER).test("2", "4").test("4", "9").test("5", "10"));
 
-        assertEquals("wrong_answer", result.verdict());
-        assertEquals(List.of("accepted", "wrong_answer", "accepted"), verdicts(result));
-        assertEquals(Status.OK, result.status());
+        assertEquals(new Judged(Status.OK, "wrong_answer", List.of("accepted", "wrong_answer", "accepted")),
+                Judged.of(result));
         assertEquals("8   \n", result.stdout());
         assertEquals(List.of(0, 1, 2), result.tests().stream().map(TestOutcome::index).toList());
     }
@@ -41,9 +38,7 @@ class RunnerJudgeTest extends RunnerTestSupport {
     void reportsATimeoutAsTheVerdict() throws Exception {
         RunResult result = run(TestJob.code(DOUBLER).timeMs(2500).test("2", "4").test("3", "6"));
 
-        assertEquals("timeout", result.verdict());
-        assertEquals(List.of("accepted", "timeout"), verdicts(result));
-        assertEquals(Status.TIMEOUT, result.status());
+        assertEquals(new Judged(Status.TIMEOUT, "timeout", List.of("accepted", "timeout")), Judged.of(result));
         assertEquals(Status.TIMEOUT, result.tests().get(1).status());
     }
 
@@ -65,8 +60,8 @@ class RunnerJudgeTest extends RunnerTestSupport {
     @Test
     void asPidOneTheRunnerKillsAndReapsEveryProcessBetweenTests() throws Exception {
         assumeTrue(RunnerHarness.ROOT && Files.isExecutable(Path.of("/usr/bin/unshare")), "needs root and unshare");
-        String job = TestJob.code("""
-                import os, sys, time
+        String job = TestJob.code(LEAVE_A_DAEMON + """
+                import sys
                 marker = os.path.join(sys.argv[1], 'daemon.pid')
                 if input() == 'check':
                     try:
@@ -76,16 +71,7 @@ class RunnerJudgeTest extends RunnerTestSupport {
                         print('daemon gone')
                     sys.exit()
                 print('pid', os.getpid())
-                if os.fork() == 0:
-                    os.setsid()
-                    if os.fork() == 0:
-                        with open(marker + '.tmp', 'w') as f:
-                            f.write(str(os.getpid()))
-                        os.rename(marker + '.tmp', marker)
-                        time.sleep(60)
-                    os._exit(0)
-                while not os.path.exists(marker):
-                    time.sleep(0.01)
+                leave_a_daemon(marker)
                 """).args(harness.dir().toString()).test("start", "pid 2").test("check", "daemon gone").json();
 
         RunResult result = harness.invoke(job)
@@ -97,5 +83,12 @@ class RunnerJudgeTest extends RunnerTestSupport {
 
     private static List<String> verdicts(RunResult result) {
         return result.tests().stream().map(TestOutcome::verdict).toList();
+    }
+
+    /** What the judge decided: the run's status, its verdict and each test's verdict in order. */
+    private record Judged(Status status, String verdict, List<String> tests) {
+        static Judged of(RunResult result) {
+            return new Judged(result.status(), result.verdict(), verdicts(result));
+        }
     }
 }

@@ -21,9 +21,7 @@ class RunnerLimitsTest extends RunnerTestSupport {
     void cpuLimitStopsABusyLoopLongBeforeTheWallLimit() throws Exception {
         RunResult result = run(TestJob.code("while True: pass").cpuMs(1000).timeMs(60_000));
 
-        assertEquals(Status.TIMEOUT, result.status());
-        assertEquals("SIGXCPU", result.signal());
-        assertEquals("cpu time limit of 1 s exceeded", result.detail());
+        assertEnded(result, Status.TIMEOUT, "SIGXCPU", "cpu time limit of 1 s exceeded");
     }
 
     @Test
@@ -35,31 +33,25 @@ class RunnerLimitsTest extends RunnerTestSupport {
                     pass
                 """).cpuMs(1000).timeMs(60_000));
 
-        assertEquals(Status.TIMEOUT, result.status());
-        assertEquals("SIGKILL", result.signal());
-        assertEquals("cpu time limit of 1 s exceeded", result.detail());
+        assertEnded(result, Status.TIMEOUT, "SIGKILL", "cpu time limit of 1 s exceeded");
     }
 
     @Test
     void anEqualCpuBudgetGetsASecondOfSlackSoTheWallTimerFiresFirst() throws Exception {
-        RunResult result = run(TestJob.code("import resource; print(resource.getrlimit(resource.RLIMIT_CPU))")
+        assertPrints("(2, 3)\n", TestJob.code("import resource; print(resource.getrlimit(resource.RLIMIT_CPU))")
                 .cpuMs(1000).timeMs(1000));
-
-        assertEquals("(2, 3)\n", result.stdout(), result.stderr());
     }
 
     @Test
     void busyLoopAtAnEqualCpuBudgetEndsByTheWallTimer() throws Exception {
         RunResult result = run(TestJob.code("while True: pass").cpuMs(1000).timeMs(1000));
 
-        assertEquals(Status.TIMEOUT, result.status(), result.detail());
-        assertEquals("SIGKILL", result.signal());
-        assertEquals("wall time limit of 1000 ms exceeded", result.detail());
+        assertEnded(result, Status.TIMEOUT, "SIGKILL", "wall time limit of 1000 ms exceeded");
     }
 
     @Test
     void fileSizeLimitStopsAWriteAtFileBytes() throws Exception {
-        RunResult result = run(TestJob.code("""
+        assertPrints("EFBIG 10000\n", TestJob.code("""
                 import errno, os
                 fd = os.open('big', os.O_WRONLY | os.O_CREAT)
                 os.write(fd, b'x' * 10000)
@@ -68,13 +60,11 @@ class RunnerLimitsTest extends RunnerTestSupport {
                 except OSError as e:
                     print(errno.errorcode[e.errno], os.path.getsize('big'))
                 """).fileBytes(10_000));
-
-        assertEquals("EFBIG 10000\n", result.stdout(), result.stderr());
     }
 
     @Test
     void openFilesAreLimitedTo64() throws Exception {
-        RunResult result = run(TestJob.code("""
+        assertPrints("EMFILE 63\n", TestJob.code("""
                 import errno, os
                 fds = []
                 try:
@@ -83,8 +73,6 @@ class RunnerLimitsTest extends RunnerTestSupport {
                 except OSError as e:
                     print(errno.errorcode[e.errno], max(fds))
                 """));
-
-        assertEquals("EMFILE 63\n", result.stdout(), result.stderr());
     }
 
     @Test
@@ -101,9 +89,7 @@ class RunnerLimitsTest extends RunnerTestSupport {
 
     @Test
     void theProgramIsTheOomKillersFirstChoice() throws Exception {
-        RunResult result = run(TestJob.code("print(open('/proc/self/oom_score_adj').read().strip())"));
-
-        assertEquals("1000\n", result.stdout(), result.stderr());
+        assertPrints("1000\n", TestJob.code("print(open('/proc/self/oom_score_adj').read().strip())"));
     }
 
     @Test
@@ -141,9 +127,7 @@ class RunnerLimitsTest extends RunnerTestSupport {
 
             RunResult result = runner.sendJob(true).await().result();
 
-            assertEquals(Status.MEMORY_LIMIT, result.status(), result.stderr());
-            assertEquals("SIGKILL", result.signal());
-            assertEquals("memory limit of 128 MB exceeded", result.detail());
+            assertEnded(result, Status.MEMORY_LIMIT, "SIGKILL", "memory limit of 128 MB exceeded");
         }
     }
 }

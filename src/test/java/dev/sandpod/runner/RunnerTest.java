@@ -42,33 +42,23 @@ class RunnerTest extends RunnerTestSupport {
 
     @Test
     void givesTheInputToStdin() throws Exception {
-        RunResult result = run(TestJob.code("print(input())").input("With input!"));
-
-        assertEquals("With input!\n", result.stdout());
+        assertPrints("With input!\n", TestJob.code("print(input())").input("With input!"));
     }
 
     @Test
     void givesEndOfFileAtOnceWhenThereIsNoInput() throws Exception {
-        RunResult result = run(TestJob.code("import sys\nprint(repr(sys.stdin.read()))"));
-
-        assertEquals(Status.OK, result.status());
-        assertEquals("''\n", result.stdout());
+        assertPrints("''\n", TestJob.code("import sys\nprint(repr(sys.stdin.read()))"));
     }
 
     @Test
     void readsEveryLineOfMultiLineInputIncludingALastLineWithoutNewline() throws Exception {
-        RunResult result = run(TestJob.code("a = input()\nb = input()\nc = input()\nprint(c, b, a, sep='|')")
+        assertPrints("three|two|one\n", TestJob.code("a = input()\nb = input()\nc = input()\nprint(c, b, a, sep='|')")
                 .input("one\ntwo\nthree"));
-
-        assertEquals(Status.OK, result.status());
-        assertEquals("three|two|one\n", result.stdout());
     }
 
     @Test
     void roundTripsNonAsciiTextAsUtf8() throws Exception {
-        RunResult result = run(TestJob.code("print(input().upper(), '✓')").input("grüße, 世界"));
-
-        assertEquals("GRÜSSE, 世界 ✓\n", result.stdout());
+        assertPrints("GRÜSSE, 世界 ✓\n", TestJob.code("print(input().upper(), '✓')").input("grüße, 世界"));
     }
 
     @Test
@@ -96,19 +86,15 @@ class RunnerTest extends RunnerTestSupport {
     void timesOutABusyLoopAtTheWallLimit() throws Exception {
         RunResult result = run(TestJob.code("while True: pass").timeMs(500));
 
-        assertEquals(Status.TIMEOUT, result.status());
+        assertEnded(result, Status.TIMEOUT, "SIGKILL", "wall time limit of 500 ms exceeded");
         assertNull(result.exitCode());
-        assertEquals("SIGKILL", result.signal());
-        assertEquals("wall time limit of 500 ms exceeded", result.detail());
     }
 
     @Test
     void timesOutASleepingProgramAtTheWallLimit() throws Exception {
         RunResult result = run(TestJob.code("import time\ntime.sleep(60)").timeMs(500));
 
-        assertEquals(Status.TIMEOUT, result.status());
-        assertEquals("SIGKILL", result.signal());
-        assertEquals("wall time limit of 500 ms exceeded", result.detail());
+        assertEnded(result, Status.TIMEOUT, "SIGKILL", "wall time limit of 500 ms exceeded");
     }
 
     @Test
@@ -131,10 +117,8 @@ class RunnerTest extends RunnerTestSupport {
     void reportsDeathBySignalAsKilled() throws Exception {
         RunResult result = run(TestJob.code("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"));
 
-        assertEquals(Status.KILLED, result.status());
+        assertEnded(result, Status.KILLED, "SIGSEGV", "killed by SIGSEGV");
         assertNull(result.exitCode());
-        assertEquals("SIGSEGV", result.signal());
-        assertEquals("killed by SIGSEGV", result.detail());
     }
 
     @Test
@@ -191,23 +175,19 @@ class RunnerTest extends RunnerTestSupport {
 
     @Test
     void passesArgsAsSysArgv() throws Exception {
-        RunResult result = run(TestJob.code("import sys\nprint(sys.argv[1:])").args("a b", "--flag", "ü", ""));
-
-        assertEquals("['a b', '--flag', 'ü', '']\n", result.stdout());
+        assertPrints("['a b', '--flag', 'ü', '']\n",
+                TestJob.code("import sys\nprint(sys.argv[1:])").args("a b", "--flag", "ü", ""));
     }
 
     @Test
     void writesTheJobsFilesIntoTheWorkingDirectory() throws Exception {
-        RunResult result = run(TestJob.code("""
+        assertPrints("hello 42 [0, 1, 255, 128]\n", TestJob.code("""
                 from pkg.helper import ANSWER
                 print(open('data.txt').read(), ANSWER, list(open('bin/blob', 'rb').read()))
                 """)
                 .file("data.txt", "hello", "utf8")
                 .file("pkg/helper.py", "ANSWER = 42", null)
                 .file("bin/blob", "AAH/gA==", "base64"));
-
-        assertEquals(Status.OK, result.status(), result.stderr());
-        assertEquals("hello 42 [0, 1, 255, 128]\n", result.stdout());
     }
 
     @ParameterizedTest
@@ -310,17 +290,12 @@ class RunnerTest extends RunnerTestSupport {
 
     @Test
     void feedsAMebibyteOfInputToAProgramThatNeverReadsIt() throws Exception {
-        RunResult result = run(TestJob.code("print('ignored stdin')").input("x".repeat(1 << 20)));
-
-        assertEquals(Status.OK, result.status());
-        assertEquals("ignored stdin\n", result.stdout());
+        assertPrints("ignored stdin\n", TestJob.code("print('ignored stdin')").input("x".repeat(1 << 20)));
     }
 
     @Test
     void feedsAMebibyteOfInputToAProgramThatReadsItAll() throws Exception {
-        RunResult result = run(TestJob.code("import sys\nprint(len(sys.stdin.read()))").input("y\n".repeat(1 << 19)));
-
-        assertEquals("1048576\n", result.stdout());
+        assertPrints("1048576\n", TestJob.code("import sys\nprint(len(sys.stdin.read()))").input("y\n".repeat(1 << 19)));
     }
 
     @Test
@@ -352,19 +327,9 @@ class RunnerTest extends RunnerTestSupport {
     @Test
     void returnsWhenTheProgramExitsThoughADaemonStillHoldsItsPipes() throws Exception {
         Path pidFile = harness.dir().resolve("daemon.pid");
-        RunResult result = run(TestJob.code("""
-                import os, sys, time
-                pid_file = sys.argv[1]
-                if os.fork() == 0:
-                    os.setsid()
-                    if os.fork() == 0:
-                        with open(pid_file + '.tmp', 'w') as f:
-                            f.write(str(os.getpid()))
-                        os.rename(pid_file + '.tmp', pid_file)
-                        time.sleep(60)
-                    os._exit(0)
-                while not os.path.exists(pid_file):
-                    time.sleep(0.01)
+        RunResult result = run(TestJob.code(LEAVE_A_DAEMON + """
+                import sys
+                leave_a_daemon(sys.argv[1])
                 print('parent done')
                 """).args(pidFile.toString()).timeMs(20_000));
 
