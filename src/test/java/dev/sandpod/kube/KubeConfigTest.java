@@ -28,6 +28,7 @@ class KubeConfigTest {
         assertEquals(Duration.ofSeconds(30), config.startupTimeout());
         assertEquals(Duration.ofSeconds(10), config.completionMargin());
         assertEquals("192.0.2.1", config.dnsNameserver());
+        assertEquals("sandpod-runner", config.runnerConfigMap());
         assertTrue(config.hostUsers());
         assertEquals(MockCluster.REPLICA, config.replica());
         assertEquals(0, config.poolSize());
@@ -75,6 +76,12 @@ class KubeConfigTest {
     @DisplayName("a namespace that is no DNS label is refused")
     void badNamespaceIsRefused() {
         assertRefused("sandpod.kubernetes.namespace must be a DNS label: Sandbox_NS", "namespace", "Sandbox_NS");
+    }
+
+    @Test
+    @DisplayName("a runner ConfigMap name that is no DNS name is refused")
+    void badRunnerConfigMapIsRefused() {
+        assertRefused("sandpod.kubernetes.runner-config-map must be a DNS name: Runner.PY", "runner-config-map", "Runner.PY");
     }
 
     @Test
