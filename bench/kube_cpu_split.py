@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 
 EMULATOR = ("dev.sandpod.kube.KubeletEmulator", "dev.sandpod.kube.MockCluster", "dev.sandpod.kube.PodVolumes")
 EXECUTOR = ("dev.sandpod.kube.KubernetesExecutor", "dev.sandpod.kube.RunWatcher", "dev.sandpod.kube.PodSpecs",
-            "dev.sandpod.kube.SandboxPods", "dev.sandpod.kube.Reaper", "dev.sandpod.kube.RunnerConfigMap",
+            "dev.sandpod.kube.SandboxPods", "dev.sandpod.kube.Reaper",
             "dev.sandpod.kube.PodState", "dev.sandpod.run.")
 DRIVER = ("dev.sandpod.kube.KubeBenchmark",)
 FRAME = re.compile(r"^\s+([\w.$<>]+)\(", re.M)

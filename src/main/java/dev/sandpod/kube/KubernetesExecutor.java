@@ -1,9 +1,6 @@
 package dev.sandpod.kube;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -16,7 +13,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sandpod.run.BackendUnavailableException;
-import dev.sandpod.run.BundledRunner;
 import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.Limits;
@@ -51,14 +47,13 @@ public final class KubernetesExecutor implements Executor {
     private final PodSpecs specs;
     private final Uids uids;
     private final RunWatcher watcher;
-    private final RunnerConfigMap runner;
     private final Reaper reaper;
     private final WarmPool pool;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * Starts following sandbox pods through {@code client}, which this executor then owns and closes, starts checking the
-     * runner ConfigMap, and fills the warm pool when {@code pool-size} asks for one.
+     * Starts following sandbox pods through {@code client}, which this executor then owns and closes, and fills the warm
+     * pool when {@code pool-size} asks for one.
      *
      * @param defaults the configured default limits, which standby pods are sized for
      */
@@ -68,7 +63,6 @@ public final class KubernetesExecutor implements Executor {
         this.specs = new PodSpecs(config);
         this.uids = new Uids(config.uidMin(), config.uidMax(), new SecureRandom().nextLong());
         this.watcher = new RunWatcher(client, config.namespace());
-        this.runner = new RunnerConfigMap(client, config, bundledRunner());
         this.reaper = new Reaper(client, config, watcher);
         this.pool = defaults != null && config.poolSize() > 0
                 ? new WarmPool(client, config, specs, uids, watcher, defaults)
@@ -140,11 +134,9 @@ public final class KubernetesExecutor implements Executor {
         return NAME;
     }
 
-    /** Why runs cannot start: the informer is not following pods, or the pods would not run this service's runner. */
     @Override
     public String unreadyReason() {
-        String watching = watcher.unreadyReason();
-        return watching != null ? watching : runner.unreadyReason();
+        return watcher.unreadyReason();
     }
 
     /**
@@ -154,7 +146,7 @@ public final class KubernetesExecutor implements Executor {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            try (client; watcher; runner) {
+            try (client; watcher) {
                 if (pool != null) {
                     pool.close();
                 }
@@ -169,14 +161,6 @@ public final class KubernetesExecutor implements Executor {
         long streams = 4 + 2L * tests; // stdout, stderr, and output holding both; two per judged test
         long bytes = streams * outputBytes * JSON_ESCAPE_WORST_CASE + LOG_SLACK_BYTES;
         return (int) Math.min(Integer.MAX_VALUE, bytes);
-    }
-
-    private static String bundledRunner() {
-        try {
-            return new String(BundledRunner.read(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private RunResult follow(RunRequest request, RunId id, String name, CompletableFuture<Pod> end, long started)
@@ -225,6 +209,11 @@ public final class KubernetesExecutor implements Executor {
                 return limitHit(Status.TIMEOUT, "the sandbox reached its deadline of "
                         + PodSpecs.activeDeadlineSeconds(request) + " s", request, id, started);
             }
+            // kubelets keep a pod in ContainerCreating through a slow pull and while a volume cannot mount: the
+            // runner's ConfigMap is the one volume that is not the pod's own, so it is the first thing to check
+            LOG.log(Level.WARNING, "sandbox pod {0} reached its deadline before its container started: check the image"
+                    + " pull and that ConfigMap {1}/{2} exists (kubectl describe pod shows FailedMount)",
+                    pod.getMetadata().getName(), config.namespace(), config.runnerConfigMap());
             return internalError(id, "the sandbox pod reached its deadline before its container started", started);
         }
         String exitCode = PodState.terminated(pod).map(t -> " (exit code " + t.getExitCode() + ")").orElse("");

@@ -18,8 +18,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
  * The sandbox pod of one run (DESIGN §4), or a warm pool's standby pod (§6), built from the request or the pool's limits,
  * an id and a UID the caller picked: no API calls and no randomness, so the same inputs always give the same pod.
  *
- * <p>The runner is not in the pod: it is mounted read-only from the one ConfigMap the chart installs (see
- * {@link RunnerConfigMap}), so that a pod spec is a few KB instead of carrying the 27 KB runner through the API server,
+ * <p>The runner is not in the pod: it is mounted read-only from the one ConfigMap the chart installs with the runner of
+ * the service's own release, so that a pod spec is a few KB instead of carrying the 27 KB runner through the API server,
  * etcd and every watch event.
  *
  * <p>The job travels in one environment variable, {@value #JOB_ENV}. An env var keeps the run to a single API call (no
@@ -42,7 +42,9 @@ final class PodSpecs {
     static final String RUNNER_VOLUME = "runner";
     /** Where the runner ConfigMap is mounted: a directory of its own, so the mount hides nothing of the image. */
     static final String RUNNER_DIR = "/sandpod";
-    static final String RUNNER_PATH = RUNNER_DIR + "/" + RunnerConfigMap.KEY;
+    /** The runner ConfigMap's one key, which is also the runner's file name in the pod. */
+    static final String RUNNER_KEY = "runner.py";
+    static final String RUNNER_PATH = RUNNER_DIR + "/" + RUNNER_KEY;
     /** r--r--r--: any sandbox UID may read the runner, none may change it. */
     static final int RUNNER_MODE = 0444;
     /** Linux {@code MAX_ARG_STRLEN}: the longest single argv or environment string, its terminating NUL included. */

@@ -1,7 +1,6 @@
 package dev.sandpod.kube;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -21,13 +20,11 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What the executor asks of the API server, counted from the mock server's request log. */
 class ApiTrafficTest {
     private static final Limits DEFAULTS = new Limits(2000, 2000, 128, 65536, 16 << 20, 64);
     private static final String PODS = "/api/v1/namespaces/" + MockCluster.NAMESPACE + "/pods";
-    private static final String RUNNER = "/api/v1/namespaces/" + MockCluster.NAMESPACE + "/configmaps/sandpod-runner";
 
     private MockCluster cluster;
     private KubernetesExecutor executor;
@@ -54,8 +51,7 @@ class ApiTrafficTest {
     @DisplayName("a cold run costs one pod create, one log read and one delete, and opens no watch of its own")
     void coldRunCostsThreeRequests() throws Exception {
         List<RecordedRequest> startup = cluster.drainRequests(MockCluster.EXECUTOR_AGENT);
-        assertEquals(List.of("GET list", "GET runner ConfigMap", "GET watch"), kinds(startup).stream().sorted().toList(),
-                "the informer's list and watch, and the check of the runner ConfigMap");
+        assertEquals(List.of("GET list", "GET watch"), kinds(startup), "the informer's list and watch");
         RunId id = RunId.random();
         assertEquals(Status.OK, executor.run(RunRequest.of("print(1)", "x", DEFAULTS), id).status());
         String pod = PODS + "/" + PodNames.of(id);
@@ -81,9 +77,7 @@ class ApiTrafficTest {
             assertEquals("run " + i, result.stdout());
         }
         Map<String, Long> requests = cluster.drainRequests(MockCluster.EXECUTOR_AGENT).stream()
-                .collect(Collectors.groupingBy(ApiTrafficTest::kind, HashMap::new, Collectors.counting()));
-        // the runner ConfigMap is read at start and every 30 s, however many runs there are
-        assertTrue(requests.remove("GET runner ConfigMap") >= 1, requests::toString);
+                .collect(Collectors.groupingBy(ApiTrafficTest::kind, Collectors.counting()));
         assertEquals(Map.of("GET list", 1L, "GET watch", 1L, "POST create", (long) runs, "GET log", (long) runs,
                 "DELETE pod", (long) runs), requests);
     }
@@ -97,7 +91,7 @@ class ApiTrafficTest {
         String path = request.getPath();
         return switch (request.getMethod()) {
             case "GET" -> path.contains("watch=true") ? "GET watch" : path.contains("/log?") ? "GET log"
-                    : path.startsWith(PODS + "?") ? "GET list" : path.startsWith(RUNNER) ? "GET runner ConfigMap" : "GET " + path;
+                    : path.startsWith(PODS + "?") ? "GET list" : "GET " + path;
             case "POST" -> PODS.equals(path) ? "POST create" : "POST " + path;
             case "DELETE" -> path.startsWith(PODS + "/") ? "DELETE pod" : "DELETE " + path;
             default -> request.getMethod() + " " + path;

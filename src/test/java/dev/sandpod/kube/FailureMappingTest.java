@@ -95,6 +95,15 @@ class FailureMappingTest {
     }
 
     @Test
+    @DisplayName("without the runner ConfigMap the pod never starts, and the run ends at its deadline as internal_error")
+    void missingRunnerConfigMapIsInternalError() throws Exception {
+        cluster.admin.configMaps().inNamespace(MockCluster.NAMESPACE).withName(MockCluster.config().runnerConfigMap())
+                .delete();
+        RunResult result = runIn(KubeletEmulator.Mode.REAL, Map.of());
+        assertInternalError("the sandbox pod reached its deadline before its container started", result);
+    }
+
+    @Test
     @DisplayName("a pod that never reports its end is given up at the executor's deadline")
     void silentPodIsGivenUpAtTheExecutorDeadline() throws Exception {
         RunRequest oneSecond = RunRequest.of("print(1)", "", new Limits(1000, 1000, 128, 65536, 16 << 20, 64));

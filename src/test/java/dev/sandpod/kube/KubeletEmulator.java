@@ -288,11 +288,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                         .withMessage("0/3 nodes are available: 3 Insufficient memory.").endCondition().build());
                 case OOM_KILLED -> report(setStatus(pod, running()), job(pod), new Outcome("", true, 137, true));
                 case DEADLINE_EXCEEDED -> report(setStatus(pod, running()), job(pod), new Outcome("", false, 137, false));
-                case DEADLINE_BEFORE_START -> {
-                    PodStatus pulling = waiting("ContainerCreating");
-                    setStatus(pod, new PodStatusBuilder(pulling).withPhase("Failed").withReason(PodState.DEADLINE_EXCEEDED)
-                            .withMessage("Pod was active on the node longer than the specified deadline").build());
-                }
+                case DEADLINE_BEFORE_START -> failNeverStarted(pod);
                 case NEVER_ENDS -> setStatus(pod, running());
                 default -> throw new IllegalStateException("unknown mode " + mode);
             }
@@ -310,9 +306,23 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         report(running, job, Outcome.echoing(job));
     }
 
+    /** The deadline passed while the container was still being created: Failed, DeadlineExceeded, never started. */
+    private void failNeverStarted(Pod pod) {
+        setStatus(pod, new PodStatusBuilder(waiting("ContainerCreating")).withPhase("Failed")
+                .withReason(PodState.DEADLINE_EXCEEDED)
+                .withMessage("Pod was active on the node longer than the specified deadline").build());
+    }
+
     private void runForReal(Pod pod) throws IOException, InterruptedException {
         // like a kubelet, count the deadline from the start time it holds, not the one serialized to whole seconds
         Instant deadline = Instant.now().plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
+        if (PodVolumes.missingConfigMap(client, pod).isPresent()) {
+            // a kubelet retries the mount (FailedMount events) with the container in ContainerCreating until the deadline
+            setStatus(pod, waiting("ContainerCreating"));
+            Thread.sleep(Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS)));
+            failNeverStarted(pod);
+            return;
+        }
         Pod running = setStatus(pod, running());
         Outcome outcome = execute(running, deadline, new byte[0]);
         if (outcome != null) {

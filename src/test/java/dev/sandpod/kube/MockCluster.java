@@ -99,7 +99,7 @@ public final class MockCluster implements AutoCloseable {
     void installRunner(byte[] runner) {
         ConfigMap configMap = new ConfigMapBuilder()
                 .withNewMetadata().withName(config().runnerConfigMap()).withNamespace(NAMESPACE).endMetadata()
-                .addToData(RunnerConfigMap.KEY, new String(runner, StandardCharsets.UTF_8))
+                .addToData(PodSpecs.RUNNER_KEY, new String(runner, StandardCharsets.UTF_8))
                 .build();
         admin.configMaps().inNamespace(NAMESPACE).resource(configMap).createOr(NonDeletingOperation::update);
     }

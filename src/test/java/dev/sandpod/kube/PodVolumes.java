@@ -12,6 +12,8 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -53,6 +55,17 @@ final class PodVolumes implements AutoCloseable {
         return new PodVolumes(dirs);
     }
 
+    /** The first configMap volume of the pod whose ConfigMap does not exist, by name: a kubelet could not mount it. */
+    static Optional<String> missingConfigMap(KubernetesClient client, Pod pod) {
+        String namespace = pod.getMetadata().getNamespace();
+        return pod.getSpec().getVolumes().stream()
+                .map(Volume::getConfigMap)
+                .filter(Objects::nonNull)
+                .map(ConfigMapVolumeSource::getName)
+                .filter(name -> client.configMaps().inNamespace(namespace).withName(name).get() == null)
+                .findFirst();
+    }
+
     /** The host directory behind the container path {@code mountPath}. */
     Path hostDir(String mountPath) {
         Path dir = hostDirByMountPath.get(mountPath);
@@ -91,7 +104,7 @@ final class PodVolumes implements AutoCloseable {
         return directory("rwxrwxrwx");
     }
 
-    /** Like a kubelet, which keeps the pod in ContainerCreating while the ConfigMap is missing; here that fails the pod. */
+    /** A ConfigMap that is missing fails here: {@link #missingConfigMap} is the kubelet's check before this. */
     private static Path configMap(KubernetesClient client, String namespace, ConfigMapVolumeSource source) throws IOException {
         ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(source.getName()).get();
         if (configMap == null) {
