@@ -107,6 +107,7 @@ final class Jail implements AutoCloseable {
         }
         closed = true;
         process.toHandle().destroyForcibly();
+        awaitKilled();
         if (cgroup.destroy(TEARDOWN)) {
             if (hostUid > 0) {
                 uids.release(hostUid);
@@ -119,6 +120,21 @@ final class Jail implements AutoCloseable {
             Jails.deleteJobDir(jobDir);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "jail " + name + ": cannot delete its job directory", e);
+        }
+    }
+
+    /**
+     * Waits for the killed launcher to be gone. A jail closed while it starts may still be the shell that moves itself
+     * into the cgroup: the cgroup's teardown cannot see it yet, and on a loaded machine it outlives close() by a while.
+     */
+    private void awaitKilled() {
+        try {
+            if (!awaitExit(TEARDOWN)) {
+                LOG.log(System.Logger.Level.ERROR, "jail {0}: its process {1} survived SIGKILL for {2}", name,
+                        process.pid(), TEARDOWN);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

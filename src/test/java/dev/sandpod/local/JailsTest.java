@@ -64,6 +64,15 @@ class JailsTest {
     }
 
     @Test
+    @DisplayName("a jail closed the moment it started, before it even joined its cgroup, leaves no process")
+    void jailClosedAtOnceLeavesNoProcess() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            jails.startWarm(Jailed.DEFAULTS).close();
+            assertEquals(List.of(), ProcessHandle.current().descendants().map(ProcessHandle::pid).toList(), "attempt " + i);
+        }
+    }
+
+    @Test
     @DisplayName("a cold job waits in a private 0700 directory of the service, removed with the jail")
     void coldJobFileIsPrivate() throws Exception {
         try (Jail jail = jails.startCold(Jailed.DEFAULTS, JobCodec.encode(Jailed.request("print(1)")))) {
