@@ -3,6 +3,7 @@ package dev.sandpod.kube;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,13 @@ public final class MockCluster implements AutoCloseable {
     static final String REPLICA = "replica-a";
 
     final KubernetesMockServer server;
+    /**
+     * How long the mock can stop answering: when a watch closes with events still queued for it, its
+     * WatchEventsListener.onClosed waits up to a minute for them on the server's only event loop (seen for 3 to 30 s).
+     * The tests' own reads outlast that; the executor's client keeps the service's timeouts.
+     */
+    private static final Duration MOCK_STALL = Duration.ofSeconds(65);
+
     final KubeletEmulator kubelet;
     final KubernetesClient admin;
 
@@ -58,7 +66,8 @@ public final class MockCluster implements AutoCloseable {
         server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
                 dispatcher, false);
         server.init();
-        admin = client("sandpod-test");
+        admin = new KubernetesClientBuilder().withConfig(new ConfigBuilder(clientConfig("sandpod-test"))
+                .withRequestTimeout((int) MOCK_STALL.toMillis()).build()).build();
         try {
             installRunner(BundledRunner.read());
         } catch (IOException e) {
@@ -122,12 +131,16 @@ public final class MockCluster implements AutoCloseable {
     }
 
     KubernetesClient client(String userAgent) {
-        return new KubernetesClientBuilder().withConfig(KubeClients.tuned(new ConfigBuilder(Config.empty())
+        return new KubernetesClientBuilder().withConfig(clientConfig(userAgent)).build();
+    }
+
+    private Config clientConfig(String userAgent) {
+        return KubeClients.tuned(new ConfigBuilder(Config.empty())
                 .withMasterUrl(server.url("/"))
                 .withNamespace(NAMESPACE)
                 .withUserAgent(userAgent)
                 .withHttp2Disable(true)
-                .build())).build();
+                .build());
     }
 
     /** An executor as the service builds it, its warm pool sized for the shipped default limits. */
