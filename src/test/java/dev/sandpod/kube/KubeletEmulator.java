@@ -218,8 +218,15 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         try {
             Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
             JsonNode job = JSON.readTree(jobLine);
-            Outcome outcome = mode == Mode.INSTANT ? Outcome.echoing(job) : execute(pod,
-                    standbyStarts.get(podName).plusSeconds(pod.getSpec().getActiveDeadlineSeconds()), jobLine);
+            Outcome outcome;
+            if (mode == Mode.INSTANT) {
+                outcome = Outcome.echoing(job);
+            } else {
+                try (PodVolumes volumes = PodVolumes.lay(client, pod)) {
+                    outcome = execute(pod, standbyStarts.get(podName).plusSeconds(pod.getSpec().getActiveDeadlineSeconds()),
+                            jobLine, volumes);
+                }
+            }
             if (outcome == null) {
                 return;
             }
@@ -316,17 +323,22 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private void runForReal(Pod pod) throws IOException, InterruptedException {
         // like a kubelet, count the deadline from the start time it holds, not the one serialized to whole seconds
         Instant deadline = Instant.now().plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
-        if (PodVolumes.missingConfigMap(client, pod).isPresent()) {
+        PodVolumes volumes;
+        try {
+            volumes = PodVolumes.lay(client, pod);
+        } catch (PodVolumes.MissingConfigMapException e) {
             // a kubelet retries the mount (FailedMount events) with the container in ContainerCreating until the deadline
             setStatus(pod, waiting("ContainerCreating"));
             Thread.sleep(Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS)));
             failNeverStarted(pod);
             return;
         }
-        Pod running = setStatus(pod, running());
-        Outcome outcome = execute(running, deadline, new byte[0]);
-        if (outcome != null) {
-            report(running, job(running), outcome);
+        try (volumes) {
+            Pod running = setStatus(pod, running());
+            Outcome outcome = execute(running, deadline, new byte[0], volumes);
+            if (outcome != null) {
+                report(running, job(running), outcome);
+            }
         }
     }
 
@@ -337,11 +349,14 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         }
     }
 
-    /** Runs the container's command for real until it exits or the deadline passes; null when the pod went meanwhile. */
-    private Outcome execute(Pod pod, Instant deadline, byte[] stdin) throws IOException, InterruptedException {
+    /**
+     * Runs the container's command for real, on {@code volumes}, until it exits or the deadline passes; null when the pod
+     * went meanwhile.
+     */
+    private Outcome execute(Pod pod, Instant deadline, byte[] stdin, PodVolumes volumes)
+            throws IOException, InterruptedException {
         String name = pod.getMetadata().getName();
-        try (PodVolumes volumes = PodVolumes.lay(client, pod);
-             SandboxProcess sandbox = start(pod, volumes, stdin)) {
+        try (SandboxProcess sandbox = start(pod, volumes, stdin)) {
             processes.put(name, sandbox);
             Process process = sandbox.process();
             CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process), Thread::startVirtualThread);

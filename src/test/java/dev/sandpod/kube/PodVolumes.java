@@ -12,8 +12,6 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -32,6 +30,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  */
 final class PodVolumes implements AutoCloseable {
     private final Map<String, Path> hostDirByMountPath;
+
+    /** A configMap volume names a ConfigMap the API server does not have. */
+    static final class MissingConfigMapException extends IOException {
+        MissingConfigMapException(String configMap) {
+            super("configMap " + configMap + " not found");
+        }
+    }
 
     private PodVolumes(Map<String, Path> hostDirByMountPath) {
         this.hostDirByMountPath = hostDirByMountPath;
@@ -53,17 +58,6 @@ final class PodVolumes implements AutoCloseable {
             throw e;
         }
         return new PodVolumes(dirs);
-    }
-
-    /** The first configMap volume of the pod whose ConfigMap does not exist, by name: a kubelet could not mount it. */
-    static Optional<String> missingConfigMap(KubernetesClient client, Pod pod) {
-        String namespace = pod.getMetadata().getNamespace();
-        return pod.getSpec().getVolumes().stream()
-                .map(Volume::getConfigMap)
-                .filter(Objects::nonNull)
-                .map(ConfigMapVolumeSource::getName)
-                .filter(name -> client.configMaps().inNamespace(namespace).withName(name).get() == null)
-                .findFirst();
     }
 
     /** The host directory behind the container path {@code mountPath}. */
@@ -104,11 +98,11 @@ final class PodVolumes implements AutoCloseable {
         return directory("rwxrwxrwx");
     }
 
-    /** A ConfigMap that is missing fails here: {@link #missingConfigMap} is the kubelet's check before this. */
+    /** A missing ConfigMap cannot be mounted: a kubelet keeps the container in ContainerCreating meanwhile. */
     private static Path configMap(KubernetesClient client, String namespace, ConfigMapVolumeSource source) throws IOException {
         ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(source.getName()).get();
         if (configMap == null) {
-            throw new IllegalStateException("configMap " + namespace + "/" + source.getName() + " not found");
+            throw new MissingConfigMapException(namespace + "/" + source.getName());
         }
         Path dir = directory("rwxr-xr-x"); // only this process writes it: the sandbox's UID is another
         for (Map.Entry<String, String> entry : configMap.getData().entrySet()) {
