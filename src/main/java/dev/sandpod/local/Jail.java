@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -36,16 +37,18 @@ final class Jail implements AutoCloseable {
     /**
      * @param hostUid  the leased host uid, or -1 when the jail runs as the service's own uid
      * @param jobDir   the cold path's job directory, or null for a warm jail
+     * @param pipeIo   platform threads for the two reads of the jail's pipes, which block for the jail's whole life
+     *                 (see {@link Jails})
      */
-    Jail(String name, Process process, RunCgroup cgroup, HostUids uids, int hostUid, Path jobDir) {
+    Jail(String name, Process process, RunCgroup cgroup, HostUids uids, int hostUid, Path jobDir, Executor pipeIo) {
         this.name = name;
         this.process = process;
         this.cgroup = cgroup;
         this.uids = uids;
         this.hostUid = hostUid;
         this.jobDir = jobDir;
-        this.stdout = drain(process.getInputStream(), MAX_STDOUT_BYTES, "stdout");
-        this.stderr = drain(process.getErrorStream(), MAX_STDERR_BYTES, "stderr");
+        this.stdout = drain(process.getInputStream(), MAX_STDOUT_BYTES, pipeIo);
+        this.stderr = drain(process.getErrorStream(), MAX_STDERR_BYTES, pipeIo);
     }
 
     String name() {
@@ -149,10 +152,9 @@ final class Jail implements AutoCloseable {
         }
     }
 
-    /** Reads a stream to its end on a virtual thread, keeping the first {@code cap} bytes and discarding the rest. */
-    private CompletableFuture<byte[]> drain(InputStream in, int cap, String what) {
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
-        Thread.ofVirtual().name("jail-" + what + "-" + name).start(() -> {
+    /** Reads a stream to its end on a thread of {@code pipeIo}, keeping the first {@code cap} bytes and discarding the rest. */
+    private static CompletableFuture<byte[]> drain(InputStream in, int cap, Executor pipeIo) {
+        return CompletableFuture.supplyAsync(() -> {
             ByteArrayOutputStream kept = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             try (in) {
@@ -162,8 +164,7 @@ final class Jail implements AutoCloseable {
             } catch (IOException closedUnderUs) {
                 // the process was destroyed: keep what arrived
             }
-            result.complete(kept.toByteArray());
-        });
-        return result;
+            return kept.toByteArray();
+        }, pipeIo);
     }
 }

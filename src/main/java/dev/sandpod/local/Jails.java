@@ -51,11 +51,17 @@ final class Jails implements AutoCloseable {
     private final Path seccompFile;
     private final Path runnerFile;
     private final List<BwrapCommand.RootEntry> root;
-    private final ExecutorService spawner = Executors.newSingleThreadExecutor(task -> {
-        Thread thread = new Thread(task, "sandpod-jail-spawner");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService spawner = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("sandpod-jail-spawner").daemon().factory());
+    /**
+     * The threads that read every jail's stdout and stderr. Such a read blocks for the jail's whole life, a pooled
+     * jail's included, inside a native {@code read(2)}, so it must never run on a virtual thread: a virtual thread in a
+     * native call pins its carrier, and the carriers are the few threads (one per CPU) that also run every HTTP
+     * request. A start that left a handful of idle pooled jails on 1 or 2 carriers answered no request at all. These
+     * are platform threads, two per live jail; admission and the pool size bound the live jails, and so these.
+     */
+    private final ExecutorService pipeIo = Executors.newCachedThreadPool(
+            Thread.ofPlatform().name("sandpod-jail-pipe-", 0).daemon().factory());
 
     private Jails(LocalConfig config, Cgroups cgroups, boolean switchUid, Path stateDir, Path seccompFile,
                   Path runnerFile, List<BwrapCommand.RootEntry> root) {
@@ -181,7 +187,7 @@ final class Jails implements AutoCloseable {
             deleteJobDir(jobDir);
             throw e;
         }
-        return new Jail(name, process, cgroup, uids, hostUid, jobDir);
+        return new Jail(name, process, cgroup, uids, hostUid, jobDir, pipeIo);
     }
 
     private static byte[] randomBytes() {
@@ -224,6 +230,7 @@ final class Jails implements AutoCloseable {
     @Override
     public void close() {
         spawner.shutdownNow();
+        pipeIo.shutdown(); // the drains end with their jails' pipes
         cgroups.close();
         deleteStateDir(stateDir);
     }

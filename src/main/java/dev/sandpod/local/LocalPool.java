@@ -3,16 +3,18 @@ package dev.sandpod.local;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 import dev.sandpod.run.Limits;
 
 /**
  * Keeps jails started ahead of need (DESIGN §6), each with its runner blocked reading its job from stdin, so that
  * claiming one costs a pipe write instead of a namespace set-up and an interpreter start. Every jail is still used
- * once; the end of each run triggers a refill on virtual threads, and an empty pool sends a run down the cold
- * path.
+ * once; the end of each run triggers a refill on the pool's own platform thread, and an empty pool sends a run down
+ * the cold path.
  *
  * <p>Limits: a jail's tmpfs size is fixed when bubblewrap mounts it, so a pooled jail only serves runs with the
  * {@code fileBytes} it was started with; the memory and task limits live in the cgroup and are set to the claiming
@@ -30,6 +32,13 @@ final class LocalPool implements AutoCloseable {
     private final int size;
     private final ConcurrentLinkedQueue<Jail> idle = new ConcurrentLinkedQueue<>();
     private final AtomicInteger starting = new AtomicInteger();
+    /**
+     * Starts the jails one after another. A start waits on the jail spawner and on cgroup and tmpfs set-up, so it runs on
+     * a platform thread of its own, never on the virtual-thread carriers that serve HTTP; the spawner starts one jail at
+     * a time anyway, so one thread loses no speed.
+     */
+    private final ExecutorService refiller = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("sandpod-pool-refill").daemon().factory());
     private volatile boolean closed;
 
     /**
@@ -45,7 +54,7 @@ final class LocalPool implements AutoCloseable {
     synchronized void fill() {
         while (!closed && idle.size() + starting.get() < size) {
             starting.incrementAndGet();
-            Thread.ofVirtual().name("sandpod-pool-refill").start(this::startOne);
+            refiller.execute(this::startOne);
         }
     }
 
@@ -81,6 +90,9 @@ final class LocalPool implements AutoCloseable {
 
     private void startOne() {
         try {
+            if (closed) {
+                return;
+            }
             Jail jail = jails.startWarm(shape);
             idle.add(jail);
             if (closed && idle.remove(jail)) {
@@ -98,10 +110,16 @@ final class LocalPool implements AutoCloseable {
     /** Stops refilling and kills the idle jails; jails already claimed are closed by their runs. */
     @Override
     public void close() {
-        closed = true;
-        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
-        while (starting.get() > 0 && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+        synchronized (this) { // fill() never hands the refiller a start after this
+            closed = true;
+            refiller.shutdown();
+        }
+        try {
+            if (!refiller.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.ERROR, "a pooled jail was still starting {0} after the pool closed", CLOSE_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         for (Jail jail = idle.poll(); jail != null; jail = idle.poll()) {
             jail.close();
