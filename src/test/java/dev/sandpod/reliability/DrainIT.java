@@ -111,6 +111,28 @@ class DrainIT {
         }
     }
 
+    @Test
+    @DisplayName("a second SIGTERM stops the wait for the runs: they are cut off with 503 and the process exits 0")
+    void secondSignalStopsTheWait() throws Exception {
+        Duration drain = Duration.ofSeconds(120);
+        Duration teardown = Duration.ofSeconds(8);
+        try (ServiceProcess service = start("drain-twice", drain, teardown, "PT2S");
+             ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<HttpResponse<String>> longRun = clients.submit(() -> service.postJson("/v1/runs",
+                    SLEEP_THEN_PRINT.formatted("9.5"), REQUEST_TIMEOUT));
+            awaitInFlight(service, 1);
+            service.sendTerm();
+            await(() -> answers(service, "/health/ready") == 503, Duration.ofSeconds(5), "ready to go DOWN");
+            service.sendTerm();
+            // without the second signal the drain would wait for the run's 9.5 s
+            OptionalInt exit = service.awaitExit(teardown);
+            assertEquals(OptionalInt.of(0), exit, "exit status within " + teardown + " of the second signal; log "
+                    + service.log());
+            assertEquals(503, longRun.get(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS).statusCode());
+            assertNothingLeft(service);
+        }
+    }
+
     private static ServiceProcess start(String name, Duration drain, Duration teardown, String serverGrace)
             throws Exception {
         ServiceProcess service = ServiceProcess.start(name, ServiceProcess.Options.defaults().withEnv(Map.of(
