@@ -91,3 +91,30 @@ edge refuses exactly what the service would refuse (rounded up to whole KiB or M
 {{- define "sandpod.configPath" -}}
 /app/config/application.yaml
 {{- end -}}
+
+{{/*
+sandpod.shutdown.drain-timeout-ms: the longest a run can take on the Kubernetes backend, as
+dev.sandpod.kube.KubernetesExecutor waits for it: the pod's start (startupTimeoutMs), its
+activeDeadlineSeconds (maxTimeoutMs once per program, each judge-mode test counting, in whole
+seconds, plus one) and the margin to report its end (completionMarginMs). The drain gives the runs
+in flight this long, so that none is cut off.
+*/}}
+{{- define "sandpod.drainTimeoutMs" -}}
+{{- $programs := max 1 (int64 .Values.config.limits.maxTests) -}}
+{{- $deadlineSeconds := add1 (div (add (mul (int64 .Values.config.limits.maxTimeoutMs) $programs) 999) 1000) -}}
+{{- add (int64 .Values.sandbox.startupTimeoutMs) (mul $deadlineSeconds 1000) (int64 .Values.sandbox.completionMarginMs) -}}
+{{- end -}}
+
+{{/*
+terminationGracePeriodSeconds: the preStop sleep, then the service's whole shutdown (the drain and the
+teardown, past which it halts itself), rounded up to whole seconds. The teardown includes the
+server's own grace period; the service refuses to start when it does not, and so does the chart.
+*/}}
+{{- define "sandpod.terminationGracePeriodSeconds" -}}
+{{- $teardownMs := int64 .Values.config.shutdown.teardownTimeoutMs -}}
+{{- if le $teardownMs (mul (int64 .Values.config.shutdownGracePeriodSeconds) 1000) -}}
+{{- fail (printf "config.shutdown.teardownTimeoutMs (%d) must exceed config.shutdownGracePeriodSeconds (%d s), which it includes" $teardownMs (int64 .Values.config.shutdownGracePeriodSeconds)) -}}
+{{- end -}}
+{{- $shutdownMs := add (include "sandpod.drainTimeoutMs" . | int64) $teardownMs -}}
+{{- add (int64 .Values.preStopSleepSeconds) (div (add $shutdownMs 999) 1000) -}}
+{{- end -}}

@@ -20,12 +20,14 @@ import dev.sandpod.run.Status;
 final class RunGate {
     private final Executor executor;
     private final Admission admission;
+    private final Drain drain;
     private final Optional<HeaderName> clientKeyHeader;
     private final Timer duration;
 
-    RunGate(Executor executor, Admission admission, Optional<String> clientKeyHeader) {
+    RunGate(Executor executor, Admission admission, Drain drain, Optional<String> clientKeyHeader) {
         this.executor = executor;
         this.admission = admission;
+        this.drain = drain;
         this.clientKeyHeader = clientKeyHeader.filter(name -> !name.isBlank()).map(HeaderNames::create);
         this.duration = Metrics.getOrCreate(Timer.builder("sandpod.run.duration")
                 .description("Wall time of runs from admission to result"));
@@ -37,7 +39,10 @@ final class RunGate {
 
     RunResult run(ServerRequest req, RunRequest request) throws Exception {
         long start = System.nanoTime();
-        RunResult result = admission.admit(clientKey(req), () -> executor.run(request, RunId.random()));
+        RunResult result = drain.take(() -> admission.admit(clientKey(req), () -> {
+            drain.refuseIfDraining();
+            return executor.run(request, RunId.random());
+        }));
         duration.record(java.time.Duration.ofNanos(System.nanoTime() - start));
         counter(result.status()).increment();
         return result;

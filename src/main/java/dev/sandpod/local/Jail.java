@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * One started jail: its process, its cgroup, its host uid and, on the cold path, the directory of its job file.
@@ -30,6 +31,7 @@ final class Jail implements AutoCloseable {
     private final HostUids uids;
     private final int hostUid;
     private final Path jobDir;
+    private final Consumer<Jail> onClosed;
     private final CompletableFuture<byte[]> stdout;
     private final CompletableFuture<byte[]> stderr;
     private boolean closed;
@@ -39,14 +41,17 @@ final class Jail implements AutoCloseable {
      * @param jobDir   the cold path's job directory, or null for a warm jail
      * @param pipeIo   platform threads for the two reads of the jail's pipes, which block for the jail's whole life
      *                 (see {@link Jails})
+     * @param onClosed told once the jail is torn down
      */
-    Jail(String name, Process process, RunCgroup cgroup, HostUids uids, int hostUid, Path jobDir, Executor pipeIo) {
+    Jail(String name, Process process, RunCgroup cgroup, HostUids uids, int hostUid, Path jobDir, Executor pipeIo,
+         Consumer<Jail> onClosed) {
         this.name = name;
         this.process = process;
         this.cgroup = cgroup;
         this.uids = uids;
         this.hostUid = hostUid;
         this.jobDir = jobDir;
+        this.onClosed = onClosed;
         this.stdout = drain(process.getInputStream(), MAX_STDOUT_BYTES, pipeIo);
         this.stderr = drain(process.getErrorStream(), MAX_STDERR_BYTES, pipeIo);
     }
@@ -124,6 +129,7 @@ final class Jail implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "jail " + name + ": cannot delete its job directory", e);
         }
+        onClosed.accept(this);
     }
 
     /**

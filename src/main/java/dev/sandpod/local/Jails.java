@@ -13,10 +13,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.sandpod.run.Limits;
 
@@ -62,6 +65,11 @@ final class Jails implements AutoCloseable {
      */
     private final ExecutorService pipeIo = Executors.newCachedThreadPool(
             Thread.ofPlatform().name("sandpod-jail-pipe-", 0).daemon().factory());
+    /** Every jail started and not yet torn down: {@link #close} tears down those of the runs still in flight. */
+    private final Set<Jail> live = ConcurrentHashMap.newKeySet();
+    /** Starts hold the read side and {@link #close} the write side, so that close never meets a half-started jail. */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean closed;
 
     private Jails(LocalConfig config, Cgroups cgroups, boolean switchUid, Path stateDir, Path seccompFile,
                   Path runnerFile, List<BwrapCommand.RootEntry> root) {
@@ -137,14 +145,12 @@ final class Jails implements AutoCloseable {
 
     /** A cold jail: the job waits in a file of the service, which becomes the runner's stdin (see BwrapCommand). */
     Jail startCold(Limits limits, byte[] job) throws IOException, InterruptedException {
-        Path jobDir = Files.createTempDirectory(stateDir, "job-");
-        writePrivate(jobDir.resolve(JOB_FILE), job);
-        return start(limits, jobDir, runnerCommand());
+        return start(limits, job);
     }
 
     /** A warm jail: the runner waits for its job on the stdin pipe ({@link Jail#send}). */
     Jail startWarm(Limits limits) throws IOException, InterruptedException {
-        return start(limits, null, runnerCommand());
+        return start(limits, null);
     }
 
     /** The memory limit of a jail's cgroup: the program's allowance plus the runner's own. */
@@ -156,7 +162,28 @@ final class Jails implements AutoCloseable {
         return limits.maxProcs() + RUNNER_TASKS;
     }
 
-    private Jail start(Limits limits, Path jobDir, List<String> command) throws IOException, InterruptedException {
+    /** Starts a jail, with {@code job} in a file unless it is null; never while {@link #close} runs, nor after. */
+    private Jail start(Limits limits, byte[] job) throws IOException, InterruptedException {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IOException("the local backend is closed");
+            }
+            Jail jail = launch(limits, job == null ? null : writeJob(job));
+            live.add(jail);
+            return jail;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private Path writeJob(byte[] job) throws IOException {
+        Path jobDir = Files.createTempDirectory(stateDir, "job-");
+        writePrivate(jobDir.resolve(JOB_FILE), job);
+        return jobDir;
+    }
+
+    private Jail launch(Limits limits, Path jobDir) throws IOException, InterruptedException {
         String name = "jail-" + HexFormat.of().formatHex(randomBytes());
         int hostUid = switchUid ? uids.lease() : -1;
         if (switchUid && hostUid < 0) {
@@ -175,7 +202,7 @@ final class Jails implements AutoCloseable {
         }
         BwrapCommand.Spec spec = new BwrapCommand.Spec(config.bwrap(), SETPRIV, hostUid > 0 ? hostUid : null,
                 config.uid(), config.gid(), limits.fileBytes(), root, cgroup.procsFiles(), cgroup.oomCounter(),
-                seccompFile, runnerFile, jobDir == null ? null : jobDir.resolve(JOB_FILE), command);
+                seccompFile, runnerFile, jobDir == null ? null : jobDir.resolve(JOB_FILE), runnerCommand());
         Process process;
         try {
             process = spawn(BwrapCommand.argv(spec));
@@ -187,7 +214,7 @@ final class Jails implements AutoCloseable {
             deleteJobDir(jobDir);
             throw e;
         }
-        return new Jail(name, process, cgroup, uids, hostUid, jobDir, pipeIo);
+        return new Jail(name, process, cgroup, uids, hostUid, jobDir, pipeIo, live::remove);
     }
 
     private static byte[] randomBytes() {
@@ -226,10 +253,29 @@ final class Jails implements AutoCloseable {
         }
     }
 
-    /** Ends the spawner thread, which takes every jail still running with it (their parent-death signal). */
+    /** True once {@link #close} has begun: every jail is being or has been killed, and none starts any more. */
+    boolean closed() {
+        return closed;
+    }
+
+    /**
+     * Kills every jail still running, pooled or in a run, tears each down, and removes the service's cgroup parents and
+     * state directory; later starts fail. A run whose jail it kills sees it end without a result. Only the first call
+     * does anything.
+     */
     @Override
     public void close() {
-        spawner.shutdownNow();
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+        spawner.shutdownNow(); // the spawner thread's end kills every jail at once (their parent-death signal)
+        List.copyOf(live).forEach(Jail::close); // waits for each to be gone, empties its cgroup, frees its uid and job
         pipeIo.shutdown(); // the drains end with their jails' pipes
         cgroups.close();
         deleteStateDir(stateDir);

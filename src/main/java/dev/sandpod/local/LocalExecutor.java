@@ -26,12 +26,15 @@ import dev.sandpod.run.Status;
  * {@link #run} returns, the jail's processes, cgroup and job directory are gone.
  *
  * <p>If the host lacks anything a jail needs, {@link #create} says what in {@link #unreadyReason} and every run is
- * refused: code never runs unjailed.
+ * refused: code never runs unjailed. {@link #close} kills every jail, those of runs in flight included, and such a run
+ * is refused as if it had never started (503), since the program did nothing to deserve a result.
  */
 public final class LocalExecutor implements Executor {
     public static final String NAME = "local";
     private static final System.Logger LOG = System.getLogger(LocalExecutor.class.getName());
     private static final Duration RETRY_AFTER = Duration.ofSeconds(30);
+    /** A run cut off by the service's stop is retried on another replica, which is up already. */
+    private static final Duration RETRY_AFTER_STOP = Duration.ofSeconds(1);
     private static final String TRIAL_OUTPUT = "sandpod-ok";
 
     private final Jails jails;
@@ -110,6 +113,9 @@ public final class LocalExecutor implements Executor {
         if (unreadyReason != null) {
             throw new BackendUnavailableException("the local sandbox is unavailable", RETRY_AFTER, null);
         }
+        if (jails.closed()) {
+            throw stopped(null);
+        }
         long start = System.nanoTime();
         byte[] job = JobCodec.encode(request);
         Jail warm = pool.claim(request.limits());
@@ -126,6 +132,9 @@ public final class LocalExecutor implements Executor {
                 Jail cold = jails.startCold(request.limits(), job);
                 return attempt(jails, cold, null, request, id, start).result();
             } catch (IOException e) {
+                if (jails.closed()) {
+                    throw stopped(e);
+                }
                 LOG.log(System.Logger.Level.ERROR, "run " + id + ": cannot start a jail", e);
                 return RunResult.internalError(id, NAME, "the sandbox could not be started", elapsedMs(start));
             }
@@ -140,8 +149,8 @@ public final class LocalExecutor implements Executor {
 
     /**
      * Gives the jail its job ({@code job} for the stdin pipe, or null for a cold jail, whose stdin is its job file),
-     * waits for the runner within the deadline, tears the jail down and reads its result. Throws only when the job
-     * could not be written.
+     * waits for the runner within the deadline, tears the jail down and reads its result. Throws IOException when the
+     * job could not be written, and {@link BackendUnavailableException} when the service killed the jail as it stopped.
      */
     private static Attempt attempt(Jails jails, Jail jail, byte[] job, RunRequest request, RunId id, long start)
             throws IOException, InterruptedException {
@@ -157,6 +166,9 @@ public final class LocalExecutor implements Executor {
             Optional<RunResult> reported = Envelope.parse(jail.stdout(), id, NAME);
             if (reported.isPresent()) {
                 return new Attempt(reported.get(), jail.stderr());
+            }
+            if (jails.closed()) {
+                throw stopped(null); // the service killed the jail: the program did nothing wrong
             }
             long timeMs = elapsedMs(start);
             RunResult result;
@@ -176,6 +188,11 @@ public final class LocalExecutor implements Executor {
         } finally {
             jail.close();
         }
+    }
+
+    /** The service stopped under the run; nothing it did is lost by running it again elsewhere. */
+    private static BackendUnavailableException stopped(Throwable cause) {
+        return new BackendUnavailableException("the service stopped before the run finished", RETRY_AFTER_STOP, cause);
     }
 
     /** The run's own time limit, once per judge-mode test plus the main run, and the configured margin. */

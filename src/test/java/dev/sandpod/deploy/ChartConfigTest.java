@@ -1,8 +1,8 @@
 package dev.sandpod.deploy;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -10,13 +10,18 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
  * The config that the chart hands the service agrees with the service and with the rest of the
@@ -47,7 +52,8 @@ final class ChartConfigTest {
     void chartDefaultsAreTheServiceDefaults() {
         ConfigYaml chart = ConfigYaml.of(Helm.defaultRender());
         ConfigYaml bundled = ConfigYaml.bundled();
-        for (String section : List.of("server", "sandpod.limits", "sandpod.admission", "sandpod.kubernetes")) {
+        for (String section : List.of("server", "sandpod.limits", "sandpod.admission", "sandpod.shutdown",
+                "sandpod.kubernetes")) {
             for (Map.Entry<String, JsonNode> entry : chart.at(section).properties()) {
                 String key = section + "." + entry.getKey();
                 if (!key.equals("sandpod.kubernetes.namespace") && !key.equals("sandpod.kubernetes.service-account")) {
@@ -75,14 +81,40 @@ final class ChartConfigTest {
                 "--set", "config.admission.clientKeyHeader=X-Client")).text("sandpod.admission.client-key-header"));
     }
 
-    @Test
-    void terminationGraceOutlastsDrainAndShutdown() {
-        Manifests render = Helm.defaultRender();
+    /** A drain that outlasts the longest run, on the chart's defaults and on values that change it. */
+    static Stream<Arguments> shutdownValues() {
+        return Stream.of(
+                arguments("defaults", List.of()),
+                arguments("longer runs", List.of("--set", "config.limits.maxTimeoutMs=20000")),
+                arguments("no judge mode", List.of("--set", "config.limits.maxTests=0")),
+                arguments("slow pulls, quick reports", List.of("--set", "sandbox.startupTimeoutMs=120000",
+                        "--set", "sandbox.completionMarginMs=0")),
+                arguments("longer preStop and teardown", List.of("--set", "preStopSleepSeconds=20",
+                        "--set", "config.shutdown.teardownTimeoutMs=45500")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shutdownValues")
+    @DisplayName("terminationGracePeriodSeconds is the preStop sleep plus the service's drain and teardown")
+    void terminationGraceIsPreStopPlusTheServicesShutdown(String name, List<String> args) {
+        Manifests render = Switches.render(args);
         PodSpec pod = render.one(Deployment.class).getSpec().getTemplate().getSpec();
-        Duration shutdown = Duration.parse(ConfigYaml.of(render).text("server.shutdown-grace-period"));
-        long drain = pod.getContainers().get(0).getLifecycle().getPreStop().getSleep().getSeconds();
-        assertTrue(pod.getTerminationGracePeriodSeconds() > drain + shutdown.toSeconds(),
-                   () -> pod.getTerminationGracePeriodSeconds() + "s <= " + drain + "s + " + shutdown);
+        ConfigYaml config = ConfigYaml.of(render);
+        long preStopMs = pod.getContainers().get(0).getLifecycle().getPreStop().getSleep().getSeconds() * 1000;
+        long shutdownMs = config.number("sandpod.shutdown.drain-timeout-ms")
+                + config.number("sandpod.shutdown.teardown-timeout-ms");
+        long graceMs = pod.getTerminationGracePeriodSeconds() * 1000;
+        // rounded up to whole seconds, and no more: a grace far past the shutdown only stalls rollouts
+        assertTrue(graceMs >= preStopMs + shutdownMs && graceMs < preStopMs + shutdownMs + 1000,
+                () -> graceMs + " ms for a preStop of " + preStopMs + " ms and a shutdown of " + shutdownMs + " ms");
+    }
+
+    @Test
+    @DisplayName("a teardown that leaves the server no room for its grace period fails the render, as it would the start")
+    void teardownShorterThanTheServersGraceFailsTheRender() {
+        Helm.Result result = Helm.templateResult("--set", "config.shutdown.teardownTimeoutMs=10000");
+        assertNotEquals(0, result.exitCode());
+        assertTrue(result.stderr().contains("config.shutdown.teardownTimeoutMs (10000) must exceed"), result.stderr());
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.sandpod.Shutdown;
 import dev.sandpod.config.AppConfig;
 import dev.sandpod.kube.KubeConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LimitRange;
 import io.fabric8.kubernetes.api.model.LimitRangeItem;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -24,6 +26,7 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.helidon.config.Config;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -122,6 +125,32 @@ final class ServiceConfigTest {
             assertAtLeast(hard.get(bound + "ephemeral-storage"), pods.multiply(amount(kube.ephemeralStorage())),
                           "quota " + bound + "ephemeral-storage");
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.sandpod.deploy.ChartConfigTest#shutdownValues")
+    @DisplayName("the service accepts the chart's shutdown, whose drain lets the longest run finish within the pod's grace")
+    void drainLetsTheLongestRunFinish(String name, List<String> args) throws IOException {
+        Manifests render = Switches.render(args);
+        Config config = load(render);
+        Shutdown.Budget budget = Shutdown.Budget.from(config);
+        long longestRunMs = longestRunMs(config, KubeConfig.from(config.get("sandpod.kubernetes")));
+        assertTrue(budget.drain().toMillis() >= longestRunMs, () -> budget + " cuts off a run of " + longestRunMs + " ms");
+        PodSpec pod = render.one(Deployment.class).getSpec().getTemplate().getSpec();
+        long preStopMs = pod.getContainers().get(0).getLifecycle().getPreStop().getSleep().getSeconds() * 1000;
+        assertTrue(pod.getTerminationGracePeriodSeconds() * 1000 >= preStopMs + budget.total().toMillis(),
+                () -> pod.getTerminationGracePeriodSeconds() + " s < the preStop and " + budget);
+    }
+
+    /**
+     * The longest a run waits on the Kubernetes backend, as dev.sandpod.kube.KubernetesExecutor waits: the pod's start,
+     * its activeDeadlineSeconds as PodSpecs sets it (the wall limit once per program, in whole seconds, plus one), and
+     * the completion margin.
+     */
+    private static long longestRunMs(Config config, KubeConfig kube) {
+        long programs = Math.max(1, config.get("sandpod.limits.max-tests").asLong().get());
+        long deadlineSeconds = (config.get("sandpod.limits.max-timeout-ms").asLong().get() * programs + 999) / 1000 + 1;
+        return kube.startupTimeout().toMillis() + deadlineSeconds * 1000 + kube.completionMargin().toMillis();
     }
 
     /** The memory request and limit of a sandbox at max-memory-mb, as dev.sandpod.kube.PodSpecs sets them. */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import dev.sandpod.run.Limits;
@@ -66,13 +67,22 @@ final class Jailed {
 
     /** Every jail cgroup below this JVM's parent, in any hierarchy. */
     static List<Path> jailCgroups() {
+        return cgroupDirs(dir -> dir.getFileName().toString().startsWith("jail-")
+                && dir.getParent().getFileName().toString().equals(CGROUP_PARENT));
+    }
+
+    /** This JVM's cgroup parent in each hierarchy where it exists. */
+    static List<Path> cgroupParents() {
+        return cgroupDirs(dir -> dir.getFileName().toString().equals(CGROUP_PARENT));
+    }
+
+    private static List<Path> cgroupDirs(Predicate<Path> wanted) {
         List<Path> found = new ArrayList<>();
         try {
             Files.walkFileTree(Path.of("/sys/fs/cgroup"), java.util.Set.of(), 8, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    if (dir.getFileName() != null && dir.getFileName().toString().startsWith("jail-")
-                            && dir.getParent().getFileName().toString().equals(CGROUP_PARENT)) {
+                    if (dir.getFileName() != null && dir.getParent() != null && wanted.test(dir)) {
                         found.add(dir);
                     }
                     return FileVisitResult.CONTINUE;

@@ -160,11 +160,24 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Sends SIGTERM and waits for the exit; its exit code, or empty when it had to be killed after the timeout. */
     public OptionalInt terminate(Duration timeout) throws InterruptedException {
+        sendTerm();
+        OptionalInt exit = awaitExit(timeout);
+        if (exit.isEmpty()) {
+            kill();
+        }
+        return exit;
+    }
+
+    /** Sends SIGTERM and returns at once, so that a test can watch the shutdown. */
+    public void sendTerm() {
         process.destroy();
+    }
+
+    /** Waits for the exit; its exit code, or empty when it still runs after the timeout. */
+    public OptionalInt awaitExit(Duration timeout) throws InterruptedException {
         if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             return OptionalInt.of(process.exitValue());
         }
-        kill();
         return OptionalInt.empty();
     }
 
