@@ -32,16 +32,27 @@ public final class DirectProblems implements DirectHandler {
     public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
                                     ServerResponseHeaders headers, String message) {
         // Helidon's message is dropped: details are our own words, and its texts may quote the request.
-        Problem problem = problem(defaultStatus);
+        Problem problem = problem(eventType, request.method().isEmpty(), defaultStatus);
         headers.set(HeaderNames.CONTENT_TYPE, ProblemHandlers.PROBLEM_JSON);
-        return TransportResponse.builder()
+        TransportResponse.Builder response = TransportResponse.builder()
                 .status(Status.create(problem.status()))
-                .headers(headers)
-                .entity(ProblemHandlers.body(request.path(), problem))
-                .build();
+                .headers(headers);
+        if (!request.method().equalsIgnoreCase("HEAD")) {
+            // the answer to a HEAD has no body, or the client reads it as the start of the next answer
+            response.entity(ProblemHandlers.body(request.path(), problem));
+        }
+        return response.build();
     }
 
-    Problem problem(Status status) {
+    /**
+     * The problem for an event. {@code unread} says Helidon had not read a request line yet: its connection loop then
+     * turns whatever the bytes threw (a method with a non-ASCII character, headers cut by the end of the stream) into
+     * an INTERNAL_ERROR without a request, and that is the client's malformed request, not our failure.
+     */
+    Problem problem(EventType eventType, boolean unread, Status status) {
+        if (eventType == EventType.INTERNAL_ERROR && unread) {
+            return badRequest("the request is not valid HTTP/1.1: it could not be read as a request line and headers");
+        }
         return switch (status.code()) {
             case 400 -> badRequest("the request is not valid HTTP/1.1: its request line, a header, or the framing of its"
                     + " body (Content-Length, chunked encoding) is malformed");

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -68,7 +69,13 @@ final class ProblemHandlers {
         if (retryAfter != null) {
             res.header(HeaderNames.RETRY_AFTER, String.valueOf(Math.max(1, retryAfter.toSeconds())));
         }
-        res.send(body(req.path().path(), problem));
+        if (req.prologue().method() == Method.HEAD) {
+            // Helidon writes whatever entity is sent, HEAD or not, and a body after a HEAD's answer would be read
+            // as the start of the next answer on the connection
+            res.send();
+        } else {
+            res.send(body(req.path().path(), problem));
+        }
     }
 
     /** The problem as sent for a request to {@code path}: the seed's {@code POST /} also gets its {@code message}. */

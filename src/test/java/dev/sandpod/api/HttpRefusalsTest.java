@@ -127,6 +127,35 @@ class HttpRefusalsTest {
         assertEquals(problem.get("detail").asText(), problem.get("message").asText());
     }
 
+    @Test
+    @DisplayName("regression: a method with a non-ASCII character, or headers cut by the end of the stream, answered 500")
+    void requestsHelidonCouldNotRead() throws Exception {
+        assertProblem(400, "P\u00d6ST /v1/runs HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertProblem(400, "POST /v1/runs HTTP/1.1\r\nHost: x\r\nContent-Ty");
+    }
+
+    @Test
+    @DisplayName("regression: a POST without a body threw IllegalStateException 'No entity', a 500")
+    void emptyBody() throws Exception {
+        JsonNode problem = assertProblem(400, post("/v1/runs", "", ""));
+        assertTrue(problem.get("detail").asText().startsWith("the body is empty"), problem.toString());
+        assertProblem(400, "POST / HTTP/1.1\r\nHost: x\r\n" + JSON + "\r\n");
+    }
+
+    @Test
+    @DisplayName("regression: a refused HEAD got the problem as a body, read by the client as its next answer")
+    void headRefusalsHaveNoBody() throws Exception {
+        String head = "HEAD /v1/runs HTTP/1.1\r\nHost: x\r\n\r\n";
+        List<RawHttp.Response> answers = RawHttp.exchange(server.port(), (head + "GARBAGE\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
+        assertEquals(List.of(404, 400), answers.stream().map(RawHttp.Response::status).toList());
+        assertEquals("application/problem+json", answers.getFirst().contentType());
+        List<RawHttp.Response> malformed = RawHttp.exchange(server.port(), "HEAD /a b HTTP/1.1\r\nHost: x\r\n\r\n"
+                .getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
+        assertEquals(List.of(400), malformed.stream().map(RawHttp.Response::status).toList());
+        assertEquals("application/problem+json", malformed.getFirst().contentType());
+    }
+
     private static String post(String path, String headers, String body) {
         return "POST " + path + " HTTP/1.1\r\nHost: x\r\n" + JSON + headers
                 + (headers.contains("Transfer-Encoding") ? "" : "Content-Length: " + body.length() + "\r\n") + "\r\n" + body;

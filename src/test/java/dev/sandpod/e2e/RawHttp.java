@@ -101,6 +101,10 @@ public final class RawHttp {
                 responses.add(new Response(status, headers, body));
                 at += body.length;
             }
+            if (head && "close".equalsIgnoreCase(headers.get("connection"))) {
+                // a request too malformed to be known as a HEAD may be answered with a body before the close
+                break;
+            }
         }
         return responses;
     }
