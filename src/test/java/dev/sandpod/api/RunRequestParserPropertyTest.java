@@ -21,6 +21,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
+import static dev.sandpod.Bytes.splice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -129,14 +130,6 @@ class RunRequestParserPropertyTest {
                 default -> splice(out, at, 0, Arrays.copyOfRange(out, at, Math.min(out.length, at + 16)));
             };
         }
-        return out;
-    }
-
-    private static byte[] splice(byte[] body, int at, int remove, byte[] insert) {
-        byte[] out = new byte[body.length - remove + insert.length];
-        System.arraycopy(body, 0, out, 0, at);
-        System.arraycopy(insert, 0, out, at, insert.length);
-        System.arraycopy(body, at + remove, out, at + insert.length, body.length - at - remove);
         return out;
     }
 
