@@ -13,6 +13,7 @@ import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 
 import dev.sandpod.api.ApiRouting;
+import dev.sandpod.api.DirectProblems;
 import dev.sandpod.api.Drain;
 import dev.sandpod.api.Observability;
 import dev.sandpod.config.AppConfig;
@@ -56,6 +57,7 @@ public final class Main {
     static WebServer start(Config config, Executor executor, Drain drain) {
         return WebServer.builder()
                 .config(config.get("server"))
+                .directHandlers(DirectProblems.handlers(config.get("server.max-payload-size").asLong().get()))
                 .addFeature(Observability.feature(config.get("server.features.observe"), executor, drain))
                 .addFeature(OpenApiFeature.create(config.get("server.features.openapi")))
                 .routing(routing -> routing(routing, config, executor, drain))

@@ -1,5 +1,10 @@
 package dev.sandpod.api;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +28,9 @@ final class Json {
     }
 
     static JsonNode read(byte[] body) {
+        String text = utf8(body);
         try {
-            JsonNode node = MAPPER.readTree(body);
+            JsonNode node = MAPPER.readTree(text);
             if (node == null || node.isMissingNode()) {
                 throw ApiException.badRequest("the body is empty; send a JSON object with at least \"code\"");
             }
@@ -33,9 +39,28 @@ final class Json {
             var where = e.getLocation();
             throw ApiException.badRequest("the body is not valid JSON"
                     + (where == null ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"));
-        } catch (java.io.IOException e) {
-            throw ApiException.badRequest("the body could not be read as JSON");
         }
+    }
+
+    /**
+     * Jackson's own decoder takes overlong forms (C0 80 becomes a NUL) and guesses UTF-16 and UTF-32 from the first
+     * bytes; the API takes UTF-8 alone, in its one valid form, so Jackson reads the text decoded here. A leading BOM
+     * is skipped, as RFC 8259 allows.
+     */
+    private static String utf8(byte[] body) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
+        ByteBuffer in = ByteBuffer.wrap(body);
+        CharBuffer out = CharBuffer.allocate(body.length); // UTF-8 never decodes to more chars than bytes
+        CoderResult result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            throw ApiException.badRequest("the body is not valid UTF-8 (at byte " + in.position() + ")");
+        }
+        decoder.flush(out);
+        out.flip();
+        if (out.hasRemaining() && out.charAt(0) == '\ufeff') {
+            out.get();
+        }
+        return out.toString();
     }
 
     static byte[] write(Object value) {

@@ -1,5 +1,7 @@
 package dev.sandpod.api;
 
+import io.helidon.http.Status;
+
 /**
  * An RFC 9457 problem detail. The detail is always text we wrote, never an exception message.
  *
@@ -13,5 +15,15 @@ record Problem(String type, String title, int status, String detail) {
 
     static Problem of(String kind, String title, int status, String detail) {
         return new Problem(TYPE_BASE + kind, title, status, detail);
+    }
+
+    /** A bug of ours: the details are in the log, never in the answer. */
+    static Problem internal() {
+        return of("internal", "Internal Server Error", 500, "the service failed; the failure is logged");
+    }
+
+    /** A status Helidon chose (404, 405, 416, ...), in its own standard words. */
+    static Problem ofStatus(Status status) {
+        return of("http-" + status.code(), status.reasonPhrase(), status.code(), status.reasonPhrase());
     }
 }

@@ -3,6 +3,7 @@ package dev.sandpod.api;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -25,6 +26,17 @@ final class RunRequestParser {
     static final Set<String> FIELDS = Set.of("code", "input", "stdin", "timeoutMs", "memoryMb", "args", "files",
             "tests");
     private static final int MAX_PATH_CHARS = 200;
+    /** Linux's NAME_MAX: the runner cannot create a longer file name. */
+    private static final int MAX_NAME_BYTES = 255;
+    /**
+     * Linux's MAX_ARG_STRLEN less the NUL: a longer argument cannot be exec'd, and judge mode execs the program with the
+     * arguments for every test.
+     */
+    static final int MAX_ARG_BYTES = 131_071;
+    /** All arguments together: half of the 2 MiB ARG_MAX of an 8 MiB stack, so argv and the environment always fit. */
+    static final int MAX_ARGS_TOTAL_BYTES = 1 << 20;
+    private static final String MAIN = "main.py";
+    private static final int MAX_UNKNOWN_SHOWN = 5;
 
     private final LimitPolicy policy;
 
@@ -59,7 +71,9 @@ final class RunRequestParser {
             }
         }
         if (!unknown.isEmpty()) {
-            throw ApiException.badRequest("unknown fields " + unknown + "; known fields are " + new TreeSet<>(FIELDS));
+            List<String> shown = unknown.stream().limit(MAX_UNKNOWN_SHOWN).map(Shown::text).toList();
+            throw ApiException.badRequest("unknown fields " + shown + (unknown.size() > shown.size() ? " and "
+                    + (unknown.size() - shown.size()) + " more" : "") + "; known fields are " + new TreeSet<>(FIELDS));
         }
     }
 
@@ -85,10 +99,16 @@ final class RunRequestParser {
 
     private List<String> args(JsonNode node) {
         List<String> args = new ArrayList<>();
+        long total = 0;
         for (JsonNode arg : array(node, "args", policy.maxArgs())) {
-            String value = text(arg, "args[" + args.size() + "]");
+            String field = "args[" + args.size() + "]";
+            String value = text(arg, field);
             if (value.indexOf('\0') >= 0) {
-                throw ApiException.badRequest("args[" + args.size() + "] must not contain a NUL character");
+                throw ApiException.badRequest(field + " must not contain a NUL character");
+            }
+            total += capBytes(value, field, MAX_ARG_BYTES);
+            if (total > MAX_ARGS_TOTAL_BYTES) {
+                throw ApiException.tooLarge("args are over " + MAX_ARGS_TOTAL_BYTES + " bytes in all");
             }
             args.add(value);
         }
@@ -97,22 +117,21 @@ final class RunRequestParser {
 
     private List<RunFile> files(JsonNode node) {
         List<RunFile> files = new ArrayList<>();
-        Set<String> paths = new TreeSet<>();
+        FileTree tree = new FileTree(MAIN);
         for (JsonNode file : array(node, "files", policy.maxFiles())) {
             String where = "files[" + files.size() + "]";
             if (!file.isObject()) {
                 throw ApiException.badRequest(where + " must be an object with path and content");
             }
             String path = relativePath(text(file.get("path"), where + ".path"), where + ".path");
-            if (!paths.add(path)) {
-                throw ApiException.badRequest(where + ".path repeats " + path);
-            }
+            tree.add(path, where + ".path");
             String encoding = file.hasNonNull("encoding") ? text(file.get("encoding"), where + ".encoding") : "utf8";
             String content = text(file.get("content"), where + ".content");
             long size = switch (encoding) {
                 case "utf8" -> content.getBytes(StandardCharsets.UTF_8).length;
                 case "base64" -> base64Size(content, where);
-                default -> throw ApiException.badRequest(where + ".encoding must be utf8 or base64: " + encoding);
+                default -> throw ApiException.badRequest(where + ".encoding must be utf8 or base64: "
+                        + Shown.text(encoding));
             };
             if (size > policy.maxFileBytes()) {
                 throw ApiException.tooLarge(where + " is " + size + " bytes, over the limit of "
@@ -142,20 +161,25 @@ final class RunRequestParser {
         if (path.isEmpty() || path.length() > MAX_PATH_CHARS || path.startsWith("/") || path.indexOf('\0') >= 0
                 || path.indexOf('\\') >= 0) {
             throw ApiException.badRequest(field + " must be a relative path of 1 to " + MAX_PATH_CHARS
-                    + " characters, without NUL or backslash: " + path);
+                    + " characters, without NUL or backslash: " + Shown.text(path));
         }
         for (String part : path.split("/", -1)) {
             if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-                throw ApiException.badRequest(field + " must not hold empty, '.' or '..' segments: " + path);
+                throw ApiException.badRequest(field + " must not hold empty, '.' or '..' segments: " + Shown.text(path));
             }
-        }
-        if (path.equals("main.py")) {
-            throw ApiException.badRequest(field + " must not be main.py, which holds the code");
+            if (part.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+                throw ApiException.badRequest(field + " holds a name over " + MAX_NAME_BYTES + " bytes of UTF-8: "
+                        + Shown.text(part));
+            }
         }
         return path;
     }
 
     private static long base64Size(String content, String where) {
+        // the runner decodes strictly (padded, alphabet only); Java's decoder alone would also take unpadded text
+        if (content.length() % 4 != 0) {
+            throw ApiException.badRequest(where + ".content is not valid base64: its length is not a multiple of 4");
+        }
         try {
             return Base64.getDecoder().decode(content).length;
         } catch (IllegalArgumentException e) {
@@ -181,7 +205,8 @@ final class RunRequestParser {
             return fallback;
         }
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < min || node.asInt() > max) {
-            throw ApiException.badRequest(field + " must be an integer from " + min + " to " + max + ": " + node);
+            throw ApiException.badRequest(field + " must be an integer from " + min + " to " + max + ": "
+                    + Shown.text(node.toString()));
         }
         return node.asInt();
     }
@@ -194,13 +219,67 @@ final class RunRequestParser {
         if (node == null || !node.isTextual()) {
             throw ApiException.badRequest(field + " must be a string");
         }
-        return node.asText();
+        String value = node.asText();
+        int unpaired = unpairedSurrogate(value);
+        if (unpaired >= 0) {
+            // JSON lets "\ud800" through, but no UTF-8 can hold it: the runner would get a '?' in its place.
+            throw ApiException.badRequest(field + " holds an unpaired UTF-16 surrogate (\\u"
+                    + Integer.toHexString(value.charAt(unpaired)) + ") at character " + unpaired
+                    + "; send valid Unicode");
+        }
+        return value;
     }
 
-    private static void capBytes(String value, String field, int max) {
+    private static int unpairedSurrogate(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int capBytes(String value, String field, int max) {
         int bytes = value.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > max) {
             throw ApiException.tooLarge(field + " is " + bytes + " bytes, over the limit of " + max);
+        }
+        return bytes;
+    }
+
+    /** The files of a run as the runner will lay them out: no path may be both a file and a directory. */
+    private static final class FileTree {
+        private final Set<String> files = new HashSet<>();
+        private final Set<String> directories = new HashSet<>();
+        private final String code;
+
+        FileTree(String code) {
+            this.code = code;
+            files.add(code);
+        }
+
+        void add(String path, String field) {
+            if (path.equals(code)) {
+                throw ApiException.badRequest(field + " must not be " + code + ", which holds the code");
+            }
+            if (files.contains(path)) {
+                throw ApiException.badRequest(field + " repeats " + Shown.text(path));
+            }
+            if (directories.contains(path)) {
+                throw ApiException.badRequest(field + " is also the directory of another file: " + Shown.text(path));
+            }
+            for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+                String directory = path.substring(0, slash);
+                if (files.contains(directory)) {
+                    throw ApiException.badRequest(field + " lies under " + Shown.text(directory)
+                            + ", which is a file");
+                }
+                directories.add(directory);
+            }
+            files.add(path);
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.sandpod.api;
 import java.util.Map;
 
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -29,29 +28,17 @@ final class RunService implements HttpService {
     }
 
     private void createRun(ServerRequest req, ServerResponse res) throws Exception {
-        RunResult result = gate.run(req, parser.parse(Json.read(jsonBody(req)), true));
+        RunResult result = gate.run(req, parser.parse(Json.read(JsonBody.read(req)), true));
         send(res, Status.OK_200, Json.result(result));
     }
 
     private void seedRun(ServerRequest req, ServerResponse res) throws Exception {
-        var request = parser.parse(Json.read(jsonBody(req)), false);
+        var request = parser.parse(Json.read(JsonBody.read(req)), false);
         RunResult result = gate.run(req, request);
         Map<String, Object> body = Json.result(result);
         boolean timedOut = result.status() == dev.sandpod.run.Status.TIMEOUT;
         body.put("message", timedOut ? "Timeout of " + request.limits().timeMs() + " exceeded" : result.output());
         send(res, timedOut ? Status.REQUEST_TIMEOUT_408 : Status.OK_200, body);
-    }
-
-    private static byte[] jsonBody(ServerRequest req) {
-        HttpMediaType type = req.headers().contentType().orElseThrow(() -> ApiException.unsupportedMediaType(
-                "send the body as application/json"));
-        boolean json = type.mediaType().type().equals("application")
-                && (type.mediaType().subtype().equals("json") || type.mediaType().subtype().endsWith("+json"));
-        boolean utf8 = type.charset().map(charset -> charset.equalsIgnoreCase("utf-8")).orElse(true);
-        if (!json || !utf8) {
-            throw ApiException.unsupportedMediaType("send the body as application/json in UTF-8, not " + type.text());
-        }
-        return req.content().as(byte[].class);
     }
 
     private static void send(ServerResponse res, Status status, Map<String, Object> body) {
