@@ -46,6 +46,8 @@ public final class KubernetesExecutor implements Executor {
     /** The most a run's own last delete may add to its deadline before the pod is handed to the reaper. */
     static final Duration CLEANUP = Duration.ofSeconds(1);
     private static final Duration UNREACHABLE_RETRY_AFTER = ApiCalls.RETRY_AFTER;
+    /** How long past the pod's own deadline its end event may be late before the run asks the API server once. */
+    private static final Duration LATE_END = Duration.ofSeconds(2);
 
     private final KubernetesClient client;
     private final ApiCalls api;
@@ -181,17 +183,20 @@ public final class KubernetesExecutor implements Executor {
 
     private RunResult follow(RunRequest request, RunId id, String name, CompletableFuture<Pod> end, long started,
                              long deadline) throws InterruptedException {
-        Optional<Pod> ended = within(end, min(config.startupTimeout(), left(deadline)));
+        long now = System.nanoTime();
+        long overdueAt = now + Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(LATE_END).toNanos();
+        long startupEnds = Math.min(now + config.startupTimeout().toNanos(), deadline);
+        Optional<Pod> ended = awaitEnd(end, name, startupEnds, overdueAt, deadline);
         if (ended.isEmpty()) {
             refuseWhileUnready(); // the informer's view is stale: what the pod did is unknown, not the sandbox's fault
-            Optional<Pod> now = watcher.cached(name);
-            if (now.map(PodState::pending).orElse(true)) {
+            Optional<Pod> cached = watcher.cached(name);
+            if (cached.map(PodState::pending).orElse(true)) {
                 LOG.log(Level.WARNING, "sandbox pod {0} still pending after {1}: {2}", name, config.startupTimeout(),
-                        now.map(Pod::getStatus).orElse(null));
+                        cached.map(Pod::getStatus).orElse(null));
                 return internalError(id, "the sandbox pod did not start within "
                         + config.startupTimeout().toMillis() + " ms", started);
             }
-            ended = within(end, left(deadline));
+            ended = awaitEnd(end, name, deadline, overdueAt < startupEnds ? Long.MAX_VALUE : overdueAt, deadline);
             if (ended.isEmpty()) {
                 refuseWhileUnready();
                 return internalError(id, "the sandbox pod did not report its end in time", started);
@@ -219,6 +224,37 @@ public final class KubernetesExecutor implements Executor {
         }
         return Envelope.parse(log == null ? "" : log, id, NAME)
                 .orElseGet(() -> withoutEnvelope(pod, request, id, started));
+    }
+
+    /**
+     * Waits for the pod's end event until {@code until}; when none has come by {@code overdueAt}, asks the API server once
+     * whether the pod has ended. A watch that was cut resumes from the last resourceVersion it saw, and an API server
+     * that does not replay what happened meanwhile (the fabric8 mock) never sends the event of a pod that ended then.
+     */
+    private Optional<Pod> awaitEnd(CompletableFuture<Pod> end, String name, long until, long overdueAt, long deadline)
+            throws InterruptedException {
+        if (overdueAt < until) {
+            Optional<Pod> ended = within(end, left(overdueAt));
+            if (ended.isPresent()) {
+                return ended;
+            }
+            ended = endedNow(name, deadline);
+            if (ended.isPresent()) {
+                return ended;
+            }
+        }
+        return within(end, left(until));
+    }
+
+    /** The pod as the API server has it now, if its run is over. */
+    private Optional<Pod> endedNow(String name, long deadline) throws InterruptedException {
+        try {
+            String json = api.get("/api/v1/namespaces/" + config.namespace() + "/pods/" + name, left(deadline));
+            Pod pod = json == null ? null : client.getKubernetesSerialization().unmarshal(json, Pod.class);
+            return pod != null && PodState.ended(pod) ? Optional.of(pod) : Optional.empty();
+        } catch (KubernetesClientException e) {
+            return Optional.empty(); // the API server is failing: the run's wait ends in 503 at the latest at its deadline
+        }
     }
 
     /** The pod ended and the runner printed no result: the node stopped it (limits) or the sandbox broke. */

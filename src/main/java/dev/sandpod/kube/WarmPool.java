@@ -100,7 +100,7 @@ final class WarmPool implements AutoCloseable {
         for (Pod pod : watcher.cachedPods()) {
             if (standbyOfThisReplica(pod)) {
                 creating.remove(pod.getMetadata().getName());
-                if (PodState.finished(pod) || PodState.startFailure(pod).isPresent()) {
+                if (PodState.ended(pod)) {
                     SandboxPods.delete(api, config.namespace(), pod.getMetadata().getName(), api.callTimeout());
                 } else {
                     alive++;

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -166,6 +167,23 @@ class ApiFaultTest {
         awaitReady();
         Await.until("no sandbox pod is left", Duration.ofSeconds(30), () -> cluster.pods().isEmpty());
         FIGURES.put("watch." + loss + ".runMs", answer.millis());
+    }
+
+    @Test
+    @DisplayName("a pod whose end event never comes (the watch went silent) completes its run by one GET once overdue")
+    void silentWatchIsMadeUpForByOneGet() throws Exception {
+        cluster.kubelet.mode(KubeletEmulator.Mode.HELD);
+        Map<String, Object> echo = Map.of("code", "print(input())", "input", "asked");
+        CompletableFuture<Timed> inFlight = CompletableFuture.supplyAsync(() -> Timed.postQuietly(service, echo));
+        awaitRunningPod("the run's pod runs");
+        proxy.inject(FaultProxy.Fault.WATCH_SILENT);
+        cluster.kubelet.releaseHeld();
+        Timed answer = inFlight.join();
+        assertInTime(answer);
+        assertEquals("ok", answer.answer().text("status"), answer.toString());
+        assertEquals("asked", answer.answer().text("stdout"));
+        proxy.inject(FaultProxy.Fault.NONE);
+        FIGURES.put("watch.SILENT.runMs", answer.millis());
     }
 
     @ParameterizedTest

@@ -40,7 +40,9 @@ final class FaultProxy implements AutoCloseable {
         /** Nothing listens: connections are refused and the open ones are cut. */
         REFUSE,
         /** Every watch request is answered 410 Gone, as when the API server's watch cache has moved past the version. */
-        WATCH_GONE
+        WATCH_GONE,
+        /** Watches go silent: their streams are held after their head, open ones at once; other requests pass. */
+        WATCH_SILENT
     }
 
     private final int upstreamPort;
@@ -145,6 +147,8 @@ final class FaultProxy implements AutoCloseable {
         private Socket upstream;
         /** A forwarded request's answer has not passed its head yet; a stall lets that head through. */
         private volatile boolean headPending;
+        /** The last request forwarded was a watch: its answer streams for as long as the watch lasts. */
+        private volatile boolean watching;
 
         Connection(Socket client) {
             this.client = client;
@@ -186,12 +190,13 @@ final class FaultProxy implements AutoCloseable {
                 Thread.ofPlatform().name("fault-proxy-answers").daemon().start(this::answers);
             }
             headPending = true;
+            watching = request.watch();
             OutputStream out = upstream.getOutputStream();
             out.write(request.bytes());
             out.flush();
         }
 
-        /** Copies the mock's answers back, holding them while STALL is on except for a head still due. */
+        /** Copies the mock's answers back, holding them while they stall (STALL, or WATCH_SILENT on a watch) but a head. */
         private void answers() {
             byte[] buffer = new byte[16 * 1024];
             int matched = 0;
@@ -229,7 +234,7 @@ final class FaultProxy implements AutoCloseable {
 
         private void awaitFlowing() throws IOException {
             synchronized (lock) {
-                while (fault == Fault.STALL && !headPending) {
+                while (stalled() && !headPending) {
                     if (client.isClosed()) {
                         throw new SocketException("closed while stalled");
                     }
@@ -241,6 +246,11 @@ final class FaultProxy implements AutoCloseable {
                     }
                 }
             }
+        }
+
+        private boolean stalled() {
+            Fault now = fault;
+            return now == Fault.STALL || (now == Fault.WATCH_SILENT && watching);
         }
 
         private void answer(int code, String reason, String message) throws IOException {
