@@ -17,7 +17,8 @@ public final class KubeClients {
 
     /**
      * Fails fast when the API server is unreachable: by default fabric8 retries a failed request 10 times, backing off
-     * exponentially from 100 ms, which would hold a run for a minute or more before it could answer 503.
+     * exponentially from 100 ms, which would hold a run for a minute or more before it could answer 503. The request
+     * timeout bounds only the wait for an answer's head; {@link ApiCalls} makes it the bound of each whole request.
      */
     public static Config tuned(Config base) {
         return new ConfigBuilder(base)

@@ -29,10 +29,13 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * shared informer sees it end, delete it with grace 0. With a warm pool (§6), a run that fits a standby pod claims it
  * instead and gets its result over attach: patch, attach, delete.
  *
- * <p>Every run has an executor-side deadline, the startup timeout plus the pod's {@code activeDeadlineSeconds} plus a
- * completion margin, so that no request waits on a pod forever. Failures of the cluster become {@code internal_error}
- * results with our own detail text; only a refusal to start the run (quota, API server unreachable or overloaded) is
- * thrown as {@link BackendUnavailableException}. Neither ever carries Kubernetes' own messages or objects.
+ * <p>Every run has an executor-side deadline ({@link #deadline}), the startup timeout plus the pod's
+ * {@code activeDeadlineSeconds} plus a completion margin, which bounds every wait and every API request of the run, so
+ * that no request waits on a pod or on a failing API server past it; only the run's last delete may take
+ * {@link #CLEANUP} more, and a delete that fails or does not answer in that time is the {@link Reaper}'s to retry.
+ * Failures of the cluster become {@code internal_error} results with our own detail text; only a refusal to start the
+ * run (quota, API server unreachable, failing or overloaded) is thrown as {@link BackendUnavailableException}, and
+ * while the API server is failing runs are refused at once. Neither ever carries Kubernetes' own messages or objects.
  */
 public final class KubernetesExecutor implements Executor {
     public static final String NAME = "kubernetes";
@@ -40,9 +43,14 @@ public final class KubernetesExecutor implements Executor {
     /** JSON escapes a control character as {@code \u0000}: six bytes of log per byte of output at worst. */
     private static final int JSON_ESCAPE_WORST_CASE = 6;
     private static final int LOG_SLACK_BYTES = 64 * 1024;
-    private static final Duration UNREACHABLE_RETRY_AFTER = Duration.ofSeconds(5);
+    /** The most a run's own last delete may add to its deadline before the pod is handed to the reaper. */
+    static final Duration CLEANUP = Duration.ofSeconds(1);
+    private static final Duration UNREACHABLE_RETRY_AFTER = ApiCalls.RETRY_AFTER;
+    /** How long past the pod's own deadline its end event may be late before the run asks the API server once. */
+    private static final Duration LATE_END = Duration.ofSeconds(2);
 
     private final KubernetesClient client;
+    private final ApiCalls api;
     private final KubeConfig config;
     private final PodSpecs specs;
     private final Uids uids;
@@ -59,46 +67,55 @@ public final class KubernetesExecutor implements Executor {
      */
     public KubernetesExecutor(KubernetesClient client, KubeConfig config, Limits defaults) {
         this.client = client;
+        this.api = new ApiCalls(client);
         this.config = config;
         this.specs = new PodSpecs(config);
         this.uids = new Uids(config.uidMin(), config.uidMax(), new SecureRandom().nextLong());
         this.watcher = new RunWatcher(client, config.namespace());
-        this.reaper = new Reaper(client, config, watcher);
+        this.reaper = new Reaper(api, config, watcher);
         this.pool = defaults != null && config.poolSize() > 0
-                ? new WarmPool(client, config, specs, uids, watcher, defaults)
+                ? new WarmPool(api, config, specs, uids, watcher, defaults)
                 : null;
     }
 
     @Override
     public RunResult run(RunRequest request, RunId id) throws InterruptedException {
-        if (unreadyReason() != null) {
-            throw new BackendUnavailableException("the Kubernetes backend is not ready", UNREACHABLE_RETRY_AFTER, null);
-        }
+        refuseWhileUnready();
         long started = System.nanoTime();
+        long deadline = started + deadline(request).toNanos();
         if (pool != null && pool.fits(request)) {
             String job = PodSpecs.jobJson(request); // before the claim: a job too large is refused before any API call
-            Optional<String> standby = pool.claim(request, id);
-            Optional<RunResult> warm = standby.isPresent() ? runWarm(standby.get(), job, request, id, started)
+            Optional<String> standby = pool.claim(request, id, left(deadline));
+            Optional<RunResult> warm = standby.isPresent() ? runWarm(standby.get(), job, request, id, started, deadline)
                     : Optional.empty();
             if (warm.isPresent()) {
                 return warm.get();
             }
+            refuseWhileUnready(); // the claim or the attach may have just found the API server failing
         }
         Pod pod = specs.podFor(request, id, uids.next());
         String name = pod.getMetadata().getName();
         CompletableFuture<Pod> end = watcher.await(name);
         try {
-            create(pod);
+            create(pod, min(config.startupTimeout(), left(deadline)));
         } catch (KubernetesClientException e) {
             watcher.forget(name);
             return createFailed(e, request, id, name, started);
         }
         try {
-            return follow(request, id, name, end, started);
+            return follow(request, id, name, end, started, deadline);
         } finally {
             watcher.forget(name);
-            delete(name);
+            delete(name, deadline);
         }
+    }
+
+    /**
+     * The longest a run may take before its answer, whatever the cluster does: the startup timeout, the pod's
+     * {@code activeDeadlineSeconds} and the completion margin. The run's last delete may add {@link #CLEANUP}.
+     */
+    Duration deadline(RunRequest request) {
+        return config.startupTimeout().plusSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(config.completionMargin());
     }
 
     /**
@@ -106,26 +123,26 @@ public final class KubernetesExecutor implements Executor {
      * the stream ends without it, the pod's status and log tell what happened, as for a cold run. Empty when the job could
      * not be delivered: nothing ran, and the run goes cold.
      */
-    private Optional<RunResult> runWarm(String name, String job, RunRequest request, RunId id, long started)
+    private Optional<RunResult> runWarm(String name, String job, RunRequest request, RunId id, long started, long deadline)
             throws InterruptedException {
         CompletableFuture<Pod> end = watcher.await(name);
         int maxBytes = logLimitBytes(request.limits().outputBytes(), request.tests().size());
         Attach attach = Attach.open(client, config.namespace(), name, job, maxBytes);
         try {
-            Duration deadline = Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(config.completionMargin());
-            Optional<RunResult> result = Envelope.parse(attach.stdout().get(deadline.toMillis(), TimeUnit.MILLISECONDS),
-                    id, NAME);
-            return result.isPresent() ? result : Optional.of(follow(request, id, name, end, started));
+            Duration runs = Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(config.completionMargin());
+            Optional<RunResult> result = Envelope.parse(attach.stdout().get(min(runs, left(deadline)).toNanos(),
+                    TimeUnit.NANOSECONDS), id, NAME);
+            return result.isPresent() ? result : Optional.of(follow(request, id, name, end, started, deadline));
         } catch (TimeoutException | ExecutionException e) {
             if (!attach.delivered()) {
                 LOG.log(Level.WARNING, "cannot attach to standby pod " + name + "; the run goes cold", e);
                 return Optional.empty();
             }
-            return Optional.of(follow(request, id, name, end, started));
+            return Optional.of(follow(request, id, name, end, started, deadline));
         } finally {
             attach.close();
             watcher.forget(name);
-            delete(name);
+            delete(name, deadline);
         }
     }
 
@@ -136,7 +153,8 @@ public final class KubernetesExecutor implements Executor {
 
     @Override
     public String unreadyReason() {
-        return watcher.unreadyReason();
+        String watch = watcher.unreadyReason();
+        return watch != null ? watch : api.unansweredReason();
     }
 
     /**
@@ -163,19 +181,24 @@ public final class KubernetesExecutor implements Executor {
         return (int) Math.min(Integer.MAX_VALUE, bytes);
     }
 
-    private RunResult follow(RunRequest request, RunId id, String name, CompletableFuture<Pod> end, long started)
-            throws InterruptedException {
-        Optional<Pod> ended = within(end, config.startupTimeout());
+    private RunResult follow(RunRequest request, RunId id, String name, CompletableFuture<Pod> end, long started,
+                             long deadline) throws InterruptedException {
+        long now = System.nanoTime();
+        long overdueAt = now + Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(LATE_END).toNanos();
+        long startupEnds = Math.min(now + config.startupTimeout().toNanos(), deadline);
+        Optional<Pod> ended = awaitEnd(end, name, startupEnds, overdueAt, deadline);
         if (ended.isEmpty()) {
-            Optional<Pod> now = watcher.cached(name);
-            if (now.map(PodState::pending).orElse(true)) {
+            refuseWhileUnready(); // the informer's view is stale: what the pod did is unknown, not the sandbox's fault
+            Optional<Pod> cached = watcher.cached(name);
+            if (cached.map(PodState::pending).orElse(true)) {
                 LOG.log(Level.WARNING, "sandbox pod {0} still pending after {1}: {2}", name, config.startupTimeout(),
-                        now.map(Pod::getStatus).orElse(null));
+                        cached.map(Pod::getStatus).orElse(null));
                 return internalError(id, "the sandbox pod did not start within "
                         + config.startupTimeout().toMillis() + " ms", started);
             }
-            ended = within(end, Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(config.completionMargin()));
+            ended = awaitEnd(end, name, deadline, overdueAt < startupEnds ? Long.MAX_VALUE : overdueAt, deadline);
             if (ended.isEmpty()) {
+                refuseWhileUnready();
                 return internalError(id, "the sandbox pod did not report its end in time", started);
             }
         }
@@ -190,13 +213,48 @@ public final class KubernetesExecutor implements Executor {
         String log;
         try {
             // one GET: fabric8's getLog() would first list the pod (and may watch it) to wait until it is ready
-            log = client.raw(logPath(name, logLimitBytes(request.limits().outputBytes(), request.tests().size())));
+            log = api.get(logPath(name, logLimitBytes(request.limits().outputBytes(), request.tests().size())),
+                    left(deadline));
         } catch (KubernetesClientException e) {
+            if (ApiCalls.unavailable(e)) {
+                throw apiUnavailable(e);
+            }
             LOG.log(Level.WARNING, "cannot read the log of sandbox pod " + name, e);
             return internalError(id, "the sandbox's result could not be read", started);
         }
         return Envelope.parse(log == null ? "" : log, id, NAME)
                 .orElseGet(() -> withoutEnvelope(pod, request, id, started));
+    }
+
+    /**
+     * Waits for the pod's end event until {@code until}; when none has come by {@code overdueAt}, asks the API server once
+     * whether the pod has ended. A watch that was cut resumes from the last resourceVersion it saw, and an API server
+     * that does not replay what happened meanwhile (the fabric8 mock) never sends the event of a pod that ended then.
+     */
+    private Optional<Pod> awaitEnd(CompletableFuture<Pod> end, String name, long until, long overdueAt, long deadline)
+            throws InterruptedException {
+        if (overdueAt < until) {
+            Optional<Pod> ended = within(end, left(overdueAt));
+            if (ended.isPresent()) {
+                return ended;
+            }
+            ended = endedNow(name, deadline);
+            if (ended.isPresent()) {
+                return ended;
+            }
+        }
+        return within(end, left(until));
+    }
+
+    /** The pod as the API server has it now, if its run is over. */
+    private Optional<Pod> endedNow(String name, long deadline) throws InterruptedException {
+        try {
+            String json = api.get("/api/v1/namespaces/" + config.namespace() + "/pods/" + name, left(deadline));
+            Pod pod = json == null ? null : client.getKubernetesSerialization().unmarshal(json, Pod.class);
+            return pod != null && PodState.ended(pod) ? Optional.of(pod) : Optional.empty();
+        } catch (KubernetesClientException e) {
+            return Optional.empty(); // the API server is failing: the run's wait ends in 503 at the latest at its deadline
+        }
     }
 
     /** The pod ended and the runner printed no result: the node stopped it (limits) or the sandbox broke. */
@@ -224,9 +282,9 @@ public final class KubernetesExecutor implements Executor {
      * Creates the pod in one call. The client retries a request that timed out or met a 5xx, and when the first attempt
      * had in fact succeeded the retry meets 409 AlreadyExists; the name holds a random run id, so that pod is ours.
      */
-    private void create(Pod pod) {
+    private void create(Pod pod, Duration within) throws InterruptedException {
         try {
-            SandboxPods.create(client, pod);
+            SandboxPods.create(api, pod, within);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;
@@ -241,11 +299,11 @@ public final class KubernetesExecutor implements Executor {
                     Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)), e);
         }
         if (code == 429) {
-            throw new BackendUnavailableException("the Kubernetes API server is unavailable", UNREACHABLE_RETRY_AFTER, e);
+            throw apiUnavailable(e);
         }
-        if (code <= 0 || code >= 500) {
-            delete(name); // the request may have reached the API server before it failed
-            throw new BackendUnavailableException("the Kubernetes API server is unavailable", UNREACHABLE_RETRY_AFTER, e);
+        if (ApiCalls.unavailable(e)) {
+            reaper.deleteLater(name); // the request may have reached the API server before it failed
+            throw apiUnavailable(e);
         }
         // RBAC or Pod Security admission (403), an invalid spec (422): retrying will not help, and
         // the operator has to act, so the run fails as the sandbox's fault and the cause goes to the log
@@ -253,17 +311,36 @@ public final class KubernetesExecutor implements Executor {
         return internalError(id, "the cluster refused the sandbox pod (HTTP " + code + ")", started);
     }
 
-    /** Best effort: a failed delete must never replace the run's answer, and the reapers remove what is left. */
-    private void delete(String name) {
+    /**
+     * Deletes the run's pod within what is left of its deadline, and at least {@link #CLEANUP}; or hands it to the reaper
+     * at once while the API server is failing, or when this try fails: a failed delete must never replace the run's
+     * answer, nor hold it past its deadline.
+     */
+    private void delete(String name, long deadline) {
+        if (api.unansweredReason() != null) {
+            reaper.deleteLater(name);
+            return;
+        }
         boolean interrupted = Thread.interrupted(); // an interrupted run must still remove its pod
         try {
-            SandboxPods.delete(client, config.namespace(), name);
+            Duration left = left(deadline);
+            SandboxPods.delete(api, config.namespace(), name, left.compareTo(CLEANUP) > 0 ? left : CLEANUP);
         } catch (KubernetesClientException | IllegalStateException e) { // IllegalStateException: closed under us
-            LOG.log(Level.WARNING, "cannot delete sandbox pod " + name + "; a reaper will", e);
+            LOG.log(Level.WARNING, "cannot delete sandbox pod " + name + " now; the reaper retries", e);
+            reaper.deleteLater(name);
+        } catch (InterruptedException e) {
+            reaper.deleteLater(name);
+            interrupted = true;
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    private void refuseWhileUnready() {
+        if (unreadyReason() != null) {
+            throw new BackendUnavailableException("the Kubernetes backend is not ready", UNREACHABLE_RETRY_AFTER, null);
         }
     }
 
@@ -274,12 +351,24 @@ public final class KubernetesExecutor implements Executor {
 
     private static Optional<Pod> within(CompletableFuture<Pod> end, Duration timeout) throws InterruptedException {
         try {
-            return Optional.of(end.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            return Optional.of(end.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             return Optional.empty();
         } catch (CancellationException | ExecutionException e) {
             throw new BackendUnavailableException("the Kubernetes backend is shutting down", UNREACHABLE_RETRY_AFTER, e);
         }
+    }
+
+    private static BackendUnavailableException apiUnavailable(KubernetesClientException cause) {
+        return new BackendUnavailableException("the Kubernetes API server is unavailable", UNREACHABLE_RETRY_AFTER, cause);
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static boolean mentions(KubernetesClientException e, String text) {

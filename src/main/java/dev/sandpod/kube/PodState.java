@@ -32,6 +32,11 @@ final class PodState {
         return "Succeeded".equals(phase) || "Failed".equals(phase) || terminated(pod).isPresent();
     }
 
+    /** The pod's run is over: it finished, or it can never start. */
+    static boolean ended(Pod pod) {
+        return finished(pod) || startFailure(pod).isPresent();
+    }
+
     /** Why the container will never start, as a client-safe detail, or empty while it still may. */
     static Optional<String> startFailure(Pod pod) {
         return containerStatus(pod)

@@ -114,7 +114,7 @@ final class RunWatcher implements ResourceEventHandler<Pod>, AutoCloseable {
     }
 
     private void settle(Pod pod) {
-        if (PodState.finished(pod) || PodState.startFailure(pod).isPresent()) {
+        if (PodState.ended(pod)) {
             complete(pod);
         }
     }

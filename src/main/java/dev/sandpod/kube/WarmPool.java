@@ -16,10 +16,7 @@ import dev.sandpod.run.Limits;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 /**
  * Keeps {@code pool-size} standby pods of this replica whose runners wait for a job on stdin (DESIGN §6), and hands one
@@ -33,8 +30,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 final class WarmPool implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WarmPool.class.getName());
     private static final Duration REFILL_INTERVAL = Duration.ofSeconds(5);
+    private static final String MERGE_PATCH = "application/merge-patch+json";
 
-    private final KubernetesClient client;
+    private final ApiCalls api;
     private final KubeConfig config;
     private final PodSpecs specs;
     private final Uids uids;
@@ -45,8 +43,8 @@ final class WarmPool implements AutoCloseable {
     private final ConcurrentMap<String, Instant> creating = new ConcurrentHashMap<>();
 
     /** @param shape the limits standby pods are sized for (memory, /tmp): the configured defaults */
-    WarmPool(KubernetesClient client, KubeConfig config, PodSpecs specs, Uids uids, RunWatcher watcher, Limits shape) {
-        this.client = client;
+    WarmPool(ApiCalls api, KubeConfig config, PodSpecs specs, Uids uids, RunWatcher watcher, Limits shape) {
+        this.api = api;
         this.config = config;
         this.specs = specs;
         this.uids = uids;
@@ -64,8 +62,11 @@ final class WarmPool implements AutoCloseable {
         return request.limits().memoryMb() == shape.memoryMb() && request.limits().fileBytes() == shape.fileBytes();
     }
 
-    /** Claims a running standby pod for the run: its name, or empty when none could be had. */
-    Optional<String> claim(RunRequest request, RunId id) {
+    /**
+     * Claims a running standby pod for the run: its name, or empty when none could be had. It gives up at the first claim
+     * the API server does not answer within {@code within}, or answers with a failure of its own.
+     */
+    Optional<String> claim(RunRequest request, RunId id, Duration within) throws InterruptedException {
         Instant now = Instant.now();
         long runSeconds = PodSpecs.activeDeadlineSeconds(request);
         try {
@@ -74,10 +75,13 @@ final class WarmPool implements AutoCloseable {
                     continue;
                 }
                 long deadline = upSeconds(pod, now) + runSeconds;
-                if (deadline < pod.getSpec().getActiveDeadlineSeconds() && won(pod, id, deadline)) {
+                if (deadline < pod.getSpec().getActiveDeadlineSeconds() && won(pod, id, deadline, within)) {
                     return Optional.of(pod.getMetadata().getName());
                 }
             }
+            return Optional.empty();
+        } catch (KubernetesClientException e) {
+            LOG.log(Level.WARNING, "cannot claim a standby pod (HTTP " + e.getCode() + "); the run goes cold", e);
             return Optional.empty();
         } finally {
             refillSoon();
@@ -88,7 +92,7 @@ final class WarmPool implements AutoCloseable {
      * Deletes this replica's standby pods that ended or cannot start, and creates as many as the pool is short of. Runs
      * on the pool's own thread only.
      */
-    void refill() {
+    void refill() throws InterruptedException {
         if (!watcher.synced()) {
             return;
         }
@@ -96,8 +100,8 @@ final class WarmPool implements AutoCloseable {
         for (Pod pod : watcher.cachedPods()) {
             if (standbyOfThisReplica(pod)) {
                 creating.remove(pod.getMetadata().getName());
-                if (PodState.finished(pod) || PodState.startFailure(pod).isPresent()) {
-                    SandboxPods.delete(client, config.namespace(), pod.getMetadata().getName());
+                if (PodState.ended(pod)) {
+                    SandboxPods.delete(api, config.namespace(), pod.getMetadata().getName(), api.callTimeout());
                 } else {
                     alive++;
                 }
@@ -108,7 +112,7 @@ final class WarmPool implements AutoCloseable {
         for (int missing = config.poolSize() - alive - creating.size(); missing > 0; missing--) {
             Pod standby = specs.standbyFor(shape, RunId.random(), uids.next());
             creating.put(standby.getMetadata().getName(), Instant.now());
-            client.pods().inNamespace(config.namespace()).resource(standby).create();
+            SandboxPods.create(api, standby, api.callTimeout());
         }
     }
 
@@ -138,22 +142,24 @@ final class WarmPool implements AutoCloseable {
         return Math.max(0, (millis + 999) / 1000);
     }
 
-    /** The claim patch; false when another run won the pod or it changed or went since the informer saw it. */
-    private boolean won(Pod pod, RunId id, long deadline) {
+    /**
+     * The claim patch; false when another run won the pod or it changed or went since the informer saw it.
+     *
+     * @throws KubernetesClientException when the API server failed or refused the claim for any other reason
+     */
+    private boolean won(Pod pod, RunId id, long deadline, Duration within) throws InterruptedException {
         Map<String, Object> patch = Map.of(
                 "metadata", Map.of(
                         "resourceVersion", pod.getMetadata().getResourceVersion(),
                         "labels", Map.of(Labels.STATE, Labels.CLAIMED, Labels.RUN, id.value())),
                 "spec", Map.of("activeDeadlineSeconds", deadline));
         try {
-            // on the cached object, which the patch does not change: withName(...).patch would GET the pod first
-            client.pods().inNamespace(config.namespace()).resource(pod)
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
-            return true;
+            // a 404 answers null: the pod went since the informer saw it
+            return api.send("PATCH", "/api/v1/namespaces/" + config.namespace() + "/pods/" + pod.getMetadata().getName(),
+                    MERGE_PATCH, patch, within) != null;
         } catch (KubernetesClientException e) {
-            if (e.getCode() != 409 && e.getCode() != 404) {
-                LOG.log(Level.WARNING, "cannot claim standby pod " + pod.getMetadata().getName() + " (HTTP " + e.getCode()
-                        + "); the run goes cold", e);
+            if (e.getCode() != 409) {
+                throw e;
             }
             return false;
         }
@@ -172,6 +178,8 @@ final class WarmPool implements AutoCloseable {
             refill();
         } catch (RuntimeException e) { // an escaping exception would cancel every later refill
             LOG.log(Level.WARNING, "warm pool refill failed; next try in " + REFILL_INTERVAL, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

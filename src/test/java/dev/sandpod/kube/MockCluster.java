@@ -131,12 +131,21 @@ public final class MockCluster implements AutoCloseable {
     }
 
     KubernetesClient client(String userAgent) {
-        return new KubernetesClientBuilder().withConfig(clientConfig(userAgent)).build();
+        return client(userAgent, server.url("/"));
+    }
+
+    /** A client as the service tunes it, of the API server at {@code masterUrl}: the mock, or a proxy in front of it. */
+    KubernetesClient client(String userAgent, String masterUrl) {
+        return new KubernetesClientBuilder().withConfig(clientConfig(userAgent, masterUrl)).build();
     }
 
     private Config clientConfig(String userAgent) {
+        return clientConfig(userAgent, server.url("/"));
+    }
+
+    private static Config clientConfig(String userAgent, String masterUrl) {
         return KubeClients.tuned(new ConfigBuilder(Config.empty())
-                .withMasterUrl(server.url("/"))
+                .withMasterUrl(masterUrl)
                 .withNamespace(NAMESPACE)
                 .withUserAgent(userAgent)
                 .withHttp2Disable(true)

@@ -62,7 +62,7 @@ class ReaperTest {
         try (KubernetesClient client = cluster.client(MockCluster.EXECUTOR_AGENT);
              RunWatcher watcher = new RunWatcher(client, MockCluster.NAMESPACE)) {
             Await.until("the informer has all three pods", Duration.ofSeconds(30), () -> watcher.cachedPods().size() == 3);
-            Reaper reaper = new Reaper(client, config.withReplica("replica-sweeper"), watcher);
+            Reaper reaper = new Reaper(new ApiCalls(client), config.withReplica("replica-sweeper"), watcher);
             Await.until("the start-up sweep is done", Duration.ofSeconds(30), () -> !podNames().contains(expired));
             assertEquals(0, reaper.sweep());
             assertEquals(Set.of(running, pending), podNames());
@@ -95,7 +95,7 @@ class ReaperTest {
             String followed = createPod(MockCluster.REPLICA, Instant.now().minus(Duration.ofMinutes(10)));
             watcher.await(followed);
             Await.until("the informer sees the pod", Duration.ofSeconds(30), () -> watcher.cached(followed).isPresent());
-            Reaper reaper = new Reaper(client, config, watcher);
+            Reaper reaper = new Reaper(new ApiCalls(client), config, watcher);
             assertEquals(0, reaper.sweep());
             assertEquals(Set.of(followed), podNames());
             watcher.forget(followed);

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -145,17 +144,25 @@ class WarmPoolTest {
         KubeConfig config = MockCluster.config(Map.of("pool-size", "1"));
         try (KubernetesClient client = cluster.client(MockCluster.EXECUTOR_AGENT);
              RunWatcher watcher = new RunWatcher(client, MockCluster.NAMESPACE);
-             WarmPool pool = new WarmPool(client, config, new PodSpecs(config), new Uids(100_000, 165_535, 1),
+             WarmPool pool = new WarmPool(new ApiCalls(client), config, new PodSpecs(config), new Uids(100_000, 165_535, 1),
                      watcher, DEFAULTS)) {
             Await.until("a standby pod runs", Duration.ofSeconds(30), () -> standbyRunning(watcher) == 1);
             RunRequest request = RunRequest.of("print(1)", "", DEFAULTS);
-            List<CompletableFuture<Optional<String>>> claims = List.of(
-                    CompletableFuture.supplyAsync(() -> pool.claim(request, RunId.random())),
-                    CompletableFuture.supplyAsync(() -> pool.claim(request, RunId.random())));
-            long winners = claims.stream().map(CompletableFuture::join).filter(Optional::isPresent).count();
+            List<Future<Optional<String>>> claims;
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                claims = List.of(threads.submit(() -> pool.claim(request, RunId.random(), Duration.ofSeconds(30))),
+                        threads.submit(() -> pool.claim(request, RunId.random(), Duration.ofSeconds(30))));
+            }
+            long winners = 0;
+            for (Future<Optional<String>> claim : claims) {
+                winners += claim.get().isPresent() ? 1 : 0;
+            }
             assertEquals(1, winners);
             pool.close();
-            cluster.pods().forEach(pod -> SandboxPods.delete(client, MockCluster.NAMESPACE, pod.getMetadata().getName()));
+            ApiCalls api = new ApiCalls(client);
+            for (Pod pod : cluster.pods()) {
+                SandboxPods.delete(api, MockCluster.NAMESPACE, pod.getMetadata().getName(), Duration.ofSeconds(30));
+            }
         }
     }
 
