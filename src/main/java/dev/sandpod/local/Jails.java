@@ -179,7 +179,12 @@ final class Jails implements AutoCloseable {
 
     private Path writeJob(byte[] job) throws IOException {
         Path jobDir = Files.createTempDirectory(stateDir, "job-");
-        writePrivate(jobDir.resolve(JOB_FILE), job);
+        try {
+            writePrivate(jobDir.resolve(JOB_FILE), job);
+        } catch (IOException e) { // a full /tmp: the run fails, its directory must not stay behind
+            deleteJobDir(jobDir);
+            throw e;
+        }
         return jobDir;
     }
 
