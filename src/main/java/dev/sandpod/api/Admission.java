@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.helidon.config.Config;
@@ -16,8 +17,13 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 
 /**
  * Decides whether a run may start now: a per-client rate limit (429), then a bounded number of runs in sandboxes with
- * a bounded, time-limited queue in front of them (503). Both protect the backend from a single noisy client and the
- * replica from unbounded waiting threads.
+ * a bounded, time-limited, first-come first-served queue in front of them (503). Both protect the backend from a single
+ * noisy client and the replica from unbounded waiting threads.
+ *
+ * <p>Under overload a refusal must be fast, so a run is refused at once, not after its queue timeout, when the queue is
+ * full or when the wait its place in the queue implies (its position times the recent average time a run holds a slot,
+ * over the number of slots) is longer than the queue timeout: such a run would only hold a thread and a connection to
+ * be refused later.
  */
 final class Admission {
     /** Client keys remembered at once; the least recently seen client's bucket is forgotten first. */
@@ -28,6 +34,8 @@ final class Admission {
     private final int maxQueued;
     private final Duration queueTimeout;
     private final AtomicInteger waiting = new AtomicInteger();
+    /** Recent mean time a run holds a slot, in nanoseconds; 0 until the first run has finished. */
+    private final AtomicLong meanHoldNanos = new AtomicLong();
     private final RateLimiterConfig rateConfig;
     private final Duration retryAfterRateLimit;
     private final ReentrantLock limitersLock = new ReentrantLock();
@@ -78,10 +86,12 @@ final class Admission {
             throw ApiException.rateLimited(retryAfterRateLimit);
         }
         acquireSlot();
+        long held = System.nanoTime();
         try {
             return work.call();
         } finally {
             slots.release();
+            recordHold(System.nanoTime() - held);
         }
     }
 
@@ -93,17 +103,29 @@ final class Admission {
         return waiting.get();
     }
 
+    /** The wait a run that would be {@code position}th in the queue can expect, from the recent mean hold time. */
+    Duration expectedWait(int position) {
+        return Duration.ofNanos(meanHoldNanos.get() * position / maxConcurrent);
+    }
+
     private void acquireSlot() throws InterruptedException {
-        if (slots.tryAcquire()) {
+        // tryAcquire() without a timeout would barge ahead of the runs already waiting, even on a fair semaphore
+        if (slots.tryAcquire(0, TimeUnit.NANOSECONDS)) {
             return;
         }
-        if (waiting.incrementAndGet() > maxQueued) {
-            waiting.decrementAndGet();
-            throw ApiException.saturated("all " + maxConcurrent + " sandboxes of this replica are busy and the queue"
-                    + " is full", Duration.ofSeconds(1));
-        }
+        int position = waiting.incrementAndGet();
         boolean acquired;
         try {
+            if (position > maxQueued) {
+                throw ApiException.saturated("all " + maxConcurrent + " sandboxes of this replica are busy and the"
+                        + " queue is full", Duration.ofSeconds(1));
+            }
+            Duration expected = expectedWait(position);
+            if (expected.compareTo(queueTimeout) > 0) {
+                throw ApiException.saturated("all " + maxConcurrent + " sandboxes of this replica are busy and the"
+                        + " expected wait of " + expected.toMillis() + " ms is past the queue timeout of "
+                        + queueTimeout.toMillis() + " ms", Duration.ofSeconds(1));
+            }
             acquired = slots.tryAcquire(queueTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
             waiting.decrementAndGet();
@@ -112,6 +134,11 @@ final class Admission {
             throw ApiException.saturated("no sandbox became free within " + queueTimeout.toMillis() + " ms",
                     Duration.ofSeconds(1));
         }
+    }
+
+    /** An exponentially weighted mean over about the last eight runs: recent enough to follow a change of load. */
+    private void recordHold(long nanos) {
+        meanHoldNanos.getAndUpdate(mean -> mean == 0 ? nanos : mean + (nanos - mean) / 8);
     }
 
     private RateLimiter limiterFor(String clientKey) {
