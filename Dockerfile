@@ -42,7 +42,9 @@ EXPOSE 8080
 # Heap from the container's memory limit, leaving room for metaspace, threads and direct buffers.
 # An OutOfMemoryError exits, so that Kubernetes restarts the replica instead of it limping on.
 # -XX:-UsePerfData: no hsperfdata files, nothing to write on a read-only root.
+# -Djdk.pollerMode=1: platform threads poll the sockets, so that runs keep ending under a storm of requests (bin/serve).
 ENTRYPOINT ["java", \
+            "-Djdk.pollerMode=1", \
             "-XX:MaxRAMPercentage=75", \
             "-XX:InitialRAMPercentage=50", \
             "-XX:+ExitOnOutOfMemoryError", \

@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 final class DockerfileTest {
     private static final Dockerfile DOCKERFILE = Dockerfile.read();
+    /** The poller mode on bin/serve's java command line (the reason is in bin/serve). */
+    private static final String SERVE_POLLER_MODE = servePollerMode();
     private static final Pattern FROM = Pattern.compile("(?<image>\\S+)(\\s+AS\\s+(?<stage>\\S+))?", Pattern.CASE_INSENSITIVE);
     /** An exact release tag (a version with at least major.minor.patch) or a digest. */
     private static final Pattern PINNED = Pattern.compile("[^:@]+(:[^:@]*\\d+\\.\\d+\\.\\d+[^:@]*)?(@sha256:[0-9a-f]{64})?");
@@ -72,12 +74,25 @@ final class DockerfileTest {
                      DOCKERFILE.all("EXPOSE").stream().map(Dockerfile.Instruction::arguments).toList());
     }
 
+    private static String servePollerMode() {
+        try {
+            Matcher mode = Pattern.compile("exec \"\\$\\{JAVA_HOME}/bin/java\" (-Djdk\\.pollerMode=\\d)")
+                    .matcher(java.nio.file.Files.readString(java.nio.file.Path.of("bin/serve")));
+            assertTrue(mode.find(), "bin/serve starts java with a -Djdk.pollerMode");
+            return mode.group(1);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void startsTheJarWithContainerAwareJvmFlags() {
         List<String> entrypoint = execForm(DOCKERFILE.all("ENTRYPOINT").getLast());
         assertEquals("java", entrypoint.getFirst());
         assertTrue(entrypoint.stream().anyMatch(flag -> flag.startsWith("-XX:MaxRAMPercentage=")), entrypoint::toString);
         assertTrue(entrypoint.contains("-XX:+ExitOnOutOfMemoryError"), entrypoint::toString);
+        assertTrue(entrypoint.contains(SERVE_POLLER_MODE), "the image schedules the service as bin/serve does: "
+                + entrypoint);
         assertEquals(List.of("-jar", "/app/sandpod.jar"), entrypoint.subList(entrypoint.size() - 2, entrypoint.size()));
     }
 

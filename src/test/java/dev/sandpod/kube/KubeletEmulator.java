@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,6 +107,13 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private final ConcurrentMap<String, Instant> standbyStarts = new ConcurrentHashMap<>();
     private final CountDownLatch held = new CountDownLatch(1);
     private volatile Mode mode = Mode.REAL;
+    /**
+     * The node's own threads, as a kubelet is a process of its own: each pod's work blocks for its whole life in a
+     * process pipe read or a wait, and on virtual threads it would pin the carriers that the service under test, in the
+     * same JVM, serves HTTP on (the rule of the service's own Jails).
+     */
+    private final ExecutorService node =
+            Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("kubelet-", 0).factory());
 
     KubeletEmulator(KubernetesMockServer server, KubernetesClient client, String namespace) {
         this.server = server;
@@ -204,7 +213,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 stdin.write(frame, 1, frame.length - 1);
                 if (frame[frame.length - 1] == '\n') {
                     byte[] job = stdin.toByteArray();
-                    Thread.startVirtualThread(() -> serveAttached(podName, job, socket));
+                    node.execute(() -> serveAttached(podName, job, socket));
                 }
             }
         }
@@ -247,7 +256,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     public void onAdd(Pod pod) {
         // pods created with a status (a dead replica's, in tests) are not new to any node
         if (pod.getStatus() == null || pod.getStatus().getPhase() == null) {
-            Thread.startVirtualThread(() -> play(pod));
+            node.execute(() -> play(pod));
         }
     }
 
@@ -265,6 +274,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         held.countDown();
         informer.close();
         processes.values().forEach(SandboxProcess::kill);
+        node.shutdownNow();
         client.close();
     }
 
@@ -359,7 +369,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         try (SandboxProcess sandbox = start(pod, volumes, stdin)) {
             processes.put(name, sandbox);
             Process process = sandbox.process();
-            CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process), Thread::startVirtualThread);
+            CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process), node);
             long untilDeadline = Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS));
             boolean exited = process.waitFor(untilDeadline, TimeUnit.MILLISECONDS);
             if (!exited) {

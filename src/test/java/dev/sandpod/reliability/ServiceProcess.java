@@ -126,10 +126,18 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     public String base() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public java.net.InetSocketAddress address() {
+        return new java.net.InetSocketAddress("127.0.0.1", port());
+    }
+
+    private int port() {
         if (port == 0) {
             throw new IllegalStateException(name + " has not reported its port yet");
         }
-        return "http://127.0.0.1:" + port;
+        return port;
     }
 
     public HttpResponse<String> get(String path, Duration timeout) throws IOException, InterruptedException {
