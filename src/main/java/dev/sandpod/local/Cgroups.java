@@ -183,6 +183,19 @@ final class Cgroups implements AutoCloseable {
     }
 
     /** Removes the parent directories when no run is left in them; another user of the same parent keeps them. */
+    /**
+     * Weighs the jails' parent against its siblings for the CPU: on v1 against each thread of the service (which sits in
+     * the parent's parent), on v2 against the service's own cgroup.
+     */
+    void weigh(int serviceThreads) throws IOException {
+        Path cpu = parents.get("cpu");
+        if (version == Version.V2) {
+            Files.writeString(cpu.resolve("cpu.weight"), Integer.toString(100 * serviceThreads));
+        } else {
+            Files.writeString(cpu.resolve("cpu.shares"), Integer.toString(1024 * serviceThreads));
+        }
+    }
+
     @Override
     public void close() {
         for (Path parent : new LinkedHashSet<>(parents.values())) {

@@ -91,6 +91,7 @@ final class Jails implements AutoCloseable {
         Cgroups cgroups;
         try {
             cgroups = Cgroups.open(config.cgroupVersion(), config.cgroupParent());
+            cgroups.weigh(config.sandboxCpuWeight());
         } catch (AccessDeniedException e) {
             throw new IOException("cgroups: no write access to " + e.getFile() + ": run the service as root, or in a"
                     + " cgroup delegated to its user", e);

@@ -16,9 +16,11 @@ import io.helidon.config.Config;
  * @param hostUidMin     first host uid (and gid) a jail may run as when the service is root
  * @param hostUidMax     last such uid; the range must cover the concurrent runs plus the pool
  * @param deadlineMargin how long past a run's time limit the executor waits for the runner before killing the jail
+ * @param sandboxCpuWeight the CPU weight of the jails' parent cgroup, in busy threads of the service (1 to 100)
  */
 public record LocalConfig(Path bwrap, Path python, String cgroupVersion, String cgroupParent, int runnerOverheadMb,
-                          int poolSize, int uid, int gid, int hostUidMin, int hostUidMax, Duration deadlineMargin) {
+                          int poolSize, int uid, int gid, int hostUidMin, int hostUidMax, Duration deadlineMargin,
+                          int sandboxCpuWeight) {
     public LocalConfig {
         requireAbsolute("bwrap", bwrap);
         requireAbsolute("python", python);
@@ -43,6 +45,9 @@ public record LocalConfig(Path bwrap, Path python, String cgroupVersion, String 
         if (deadlineMargin.isNegative()) {
             throw invalid("deadline-margin-ms", deadlineMargin.toMillis(), ">= 0");
         }
+        if (sandboxCpuWeight < 1 || sandboxCpuWeight > 100) {
+            throw invalid("sandbox-cpu-weight", sandboxCpuWeight, "1 to 100");
+        }
     }
 
     /** Reads the {@code sandpod.local} node; a missing or malformed key fails with the key's name. */
@@ -59,7 +64,8 @@ public record LocalConfig(Path bwrap, Path python, String cgroupVersion, String 
                     local.get("gid").asInt().get(),
                     local.get("host-uid-min").asInt().get(),
                     local.get("host-uid-max").asInt().get(),
-                    Duration.ofMillis(local.get("deadline-margin-ms").asInt().get()));
+                    Duration.ofMillis(local.get("deadline-margin-ms").asInt().get()),
+                    local.get("sandbox-cpu-weight").asInt().get());
         } catch (io.helidon.config.ConfigException e) {
             throw new IllegalArgumentException("invalid " + local.key() + " config: " + e.getMessage(), e);
         }

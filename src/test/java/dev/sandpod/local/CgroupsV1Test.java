@@ -41,6 +41,13 @@ class CgroupsV1Test {
     }
 
     @Test
+    @DisplayName("the jails' parent weighs as many busy threads of the service as asked")
+    void parentIsWeighed() throws IOException {
+        cgroups.weigh(16);
+        assertEquals(16 * 1024, read(dir("cpu").getParent().resolve("cpu.shares")));
+    }
+
+    @Test
     void detectsV1Here() {
         assertEquals(Cgroups.Version.V1, cgroups.version());
     }

@@ -51,6 +51,13 @@ class CgroupsV2Test {
     }
 
     @Test
+    @DisplayName("the jails' parent weighs as much against the service's cgroup as asked")
+    void parentIsWeighed() throws IOException {
+        open("sandpod").weigh(16);
+        assertEquals("1600", Files.readString(service.resolve("sandpod/cpu.weight")));
+    }
+
+    @Test
     @DisplayName("controllers are enabled for the children of the service's cgroup and of the parent")
     void enablesControllersDownToTheParent() throws IOException {
         open("sandpod");

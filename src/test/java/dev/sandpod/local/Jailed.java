@@ -46,7 +46,7 @@ final class Jailed {
     static LocalConfig config(int poolSize, Path bwrap, Duration deadlineMargin) {
         LocalConfig c = shipped();
         return new LocalConfig(bwrap, c.python(), c.cgroupVersion(), CGROUP_PARENT, c.runnerOverheadMb(), poolSize,
-                c.uid(), c.gid(), c.hostUidMin(), c.hostUidMax(), deadlineMargin);
+                c.uid(), c.gid(), c.hostUidMin(), c.hostUidMax(), deadlineMargin, c.sandboxCpuWeight());
     }
 
     static RunRequest request(String code) {

@@ -37,7 +37,8 @@ class LocalPreflightTest {
     void missingPython() {
         LocalConfig c = Jailed.config(0);
         LocalConfig config = new LocalConfig(c.bwrap(), Path.of("/usr/bin/python9"), c.cgroupVersion(), c.cgroupParent(),
-                c.runnerOverheadMb(), 0, c.uid(), c.gid(), c.hostUidMin(), c.hostUidMax(), c.deadlineMargin());
+                c.runnerOverheadMb(), 0, c.uid(), c.gid(), c.hostUidMin(), c.hostUidMax(), c.deadlineMargin(),
+                c.sandboxCpuWeight());
         assertEquals("python not found at /usr/bin/python9: apt-get install python3", LocalPreflight.hostReason(config));
     }
 
@@ -46,7 +47,7 @@ class LocalPreflightTest {
     void unusableCgroups() {
         LocalConfig c = Jailed.config(0);
         LocalConfig config = new LocalConfig(c.bwrap(), c.python(), "v2", c.cgroupParent(), c.runnerOverheadMb(), 0,
-                c.uid(), c.gid(), c.hostUidMin(), c.hostUidMax(), c.deadlineMargin());
+                c.uid(), c.gid(), c.hostUidMin(), c.hostUidMax(), c.deadlineMargin(), c.sandboxCpuWeight());
         try (LocalExecutor executor = LocalExecutor.create(config, Jailed.DEFAULTS)) {
             assumeTrue(executor.unreadyReason() != null, "this host has cgroup v2");
             assertTrue(executor.unreadyReason().startsWith("cgroups: no usable cgroup v2"), executor.unreadyReason());

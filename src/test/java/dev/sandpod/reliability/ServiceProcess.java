@@ -146,9 +146,16 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     public HttpResponse<String> postJson(String path, String json, Duration timeout) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(timeout)
+        return postJson(path, json, timeout, Map.of());
+    }
+
+    public HttpResponse<String> postJson(String path, String json, Duration timeout, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + path)).timeout(timeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(request::header);
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public String logText() throws IOException {
