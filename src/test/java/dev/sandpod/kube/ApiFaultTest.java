@@ -156,7 +156,9 @@ class ApiFaultTest {
         proxy.inject(loss.fault);
         proxy.dropConnections();
         cluster.kubelet.releaseHeld();
-        Await.until("the pod has finished", Duration.ofSeconds(30), () -> cluster.pods().stream()
+        // the dropped watch can stall the mock's only event loop for up to a minute (MockCluster.MOCK_STALL), and the
+        // emulated kubelet's status write waits behind it
+        Await.until("the pod has finished", MockCluster.MOCK_STALL, () -> cluster.pods().stream()
                 .anyMatch(pod -> "Succeeded".equals(pod.getStatus().getPhase())));
         proxy.inject(FaultProxy.Fault.NONE);
         Timed answer = inFlight.join();

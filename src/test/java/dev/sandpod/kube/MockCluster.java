@@ -54,7 +54,7 @@ public final class MockCluster implements AutoCloseable {
      * WatchEventsListener.onClosed waits up to a minute for them on the server's only event loop (seen for 3 to 30 s).
      * The tests' own reads outlast that; the executor's client keeps the service's timeouts.
      */
-    private static final Duration MOCK_STALL = Duration.ofSeconds(65);
+    static final Duration MOCK_STALL = Duration.ofSeconds(65);
 
     final KubeletEmulator kubelet;
     final KubernetesClient admin;
