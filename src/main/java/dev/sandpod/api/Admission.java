@@ -117,14 +117,12 @@ final class Admission {
         boolean acquired;
         try {
             if (position > maxQueued) {
-                throw ApiException.saturated("all " + maxConcurrent + " sandboxes of this replica are busy and the"
-                        + " queue is full", Duration.ofSeconds(1));
+                throw busy("the queue is full");
             }
             Duration expected = expectedWait(position);
             if (expected.compareTo(queueTimeout) > 0) {
-                throw ApiException.saturated("all " + maxConcurrent + " sandboxes of this replica are busy and the"
-                        + " expected wait of " + expected.toMillis() + " ms is past the queue timeout of "
-                        + queueTimeout.toMillis() + " ms", Duration.ofSeconds(1));
+                throw busy("the expected wait of " + expected.toMillis() + " ms is past the queue timeout of "
+                        + queueTimeout.toMillis() + " ms");
             }
             acquired = slots.tryAcquire(queueTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
@@ -134,6 +132,11 @@ final class Admission {
             throw ApiException.saturated("no sandbox became free within " + queueTimeout.toMillis() + " ms",
                     Duration.ofSeconds(1));
         }
+    }
+
+    private ApiException busy(String why) {
+        return ApiException.saturated("all " + maxConcurrent + " sandboxes of this replica are busy and " + why,
+                Duration.ofSeconds(1));
     }
 
     /** An exponentially weighted mean over about the last eight runs: recent enough to follow a change of load. */

@@ -182,7 +182,6 @@ final class Cgroups implements AutoCloseable {
         }
     }
 
-    /** Removes the parent directories when no run is left in them; another user of the same parent keeps them. */
     /**
      * Weighs the jails' parent against its siblings for the CPU: on v1 against each thread of the service (which sits in
      * the parent's parent), on v2 against the service's own cgroup.
@@ -196,6 +195,7 @@ final class Cgroups implements AutoCloseable {
         }
     }
 
+    /** Removes the parent directories when no run is left in them; another user of the same parent keeps them. */
     @Override
     public void close() {
         for (Path parent : new LinkedHashSet<>(parents.values())) {

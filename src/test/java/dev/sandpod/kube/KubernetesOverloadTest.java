@@ -6,8 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +17,6 @@ import io.helidon.webserver.WebServer;
 import dev.sandpod.TestServers;
 import dev.sandpod.config.AppConfig;
 import dev.sandpod.reliability.Overload;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -47,7 +44,6 @@ class KubernetesOverloadTest {
      * admitted run may take before the executor gives up on its pod.
      */
     private static final Duration ADMITTED_BOUND = Duration.ofMillis(5000 + 30_000 + 3000 + 10_000);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private MockCluster cluster;
@@ -102,7 +98,7 @@ class KubernetesOverloadTest {
         figures.put("heapPeakUsedMb", peakHeap >> 20);
         figures.put("firstRunAfterMs", afterMs);
         figures.put("podsGoneAfterMs", podsGoneMs);
-        write(figures);
+        Overload.record(figures, System.getProperty("kube.overload.out"));
 
         assertEquals(List.of(), load.unexpected(), "every answer is 200, 429 or 503: " + figures);
         assertEquals(0, load.refusalsWithoutRetryAfter(), "every refusal has Retry-After: " + figures);
@@ -148,14 +144,5 @@ class KubernetesOverloadTest {
 
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + server.port() + path);
-    }
-
-    private static void write(Map<String, Object> figures) throws Exception {
-        String line = JSON.writeValueAsString(figures);
-        System.out.println("OVERLOAD " + line);
-        String out = System.getProperty("kube.overload.out");
-        if (out != null) {
-            Files.writeString(Path.of(out), line + "\n");
-        }
     }
 }

@@ -2,6 +2,9 @@ package dev.sandpod.reliability;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,6 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Closed-loop clients that each send one run after another to {@code POST /v1/runs} for a while, with no pause between
@@ -75,6 +80,18 @@ public final class Overload {
             return new Answer(response.status(), System.nanoTime() - start, response.retryAfter(), runStatus, note);
         } catch (IOException | RuntimeException e) {
             return new Answer(-1, System.nanoTime() - start, null, null, e.toString());
+        }
+    }
+
+    /**
+     * Prints {@code figures} as one JSON line and, when {@code outFile} is not null, appends the line to it (bench/run
+     * removes the file before the run).
+     */
+    public static void record(Map<String, Object> figures, String outFile) throws IOException {
+        String line = new ObjectMapper().writeValueAsString(figures);
+        System.out.println("OVERLOAD " + line);
+        if (outFile != null) {
+            Files.writeString(Path.of(outFile), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
     }
 

@@ -1,9 +1,7 @@
 package dev.sandpod.reliability;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +14,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -51,7 +48,6 @@ class OverloadIT {
     private static final Duration SHED_BOUND = Duration.ofMillis(500);
     private static final long RETAINED_GROWTH_BYTES = 64L << 20;
     private static final Pattern USED_HEAP = Pattern.compile("(?m)^memory_usedHeap_bytes\\{[^}]*} (\\S+)$");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     @DisplayName("320 clients with the rate limit off: 200 or 503 with Retry-After, refusals fast, served at once after")
@@ -113,7 +109,7 @@ class OverloadIT {
             figures.put("livenessMaxMs", seen.livenessMaxMs());
             figures.put("livenessFailures", seen.livenessFailures());
             figures.put("firstRunAfterMs", afterMs);
-            write(figures);
+            Overload.record(figures, System.getProperty("sandpod.overload.out"));
 
             assertEquals(List.of(), load.unexpected(), "every answer is 200, 429 or 503: " + figures);
             assertEquals(0, load.refusalsWithoutRetryAfter(), "every refusal has Retry-After: " + figures);
@@ -193,12 +189,4 @@ class OverloadIT {
         return usedHeap(service);
     }
 
-    private static void write(Map<String, Object> figures) throws Exception {
-        String line = JSON.writeValueAsString(figures);
-        System.out.println("OVERLOAD " + line);
-        String out = System.getProperty("sandpod.overload.out");
-        if (out != null) {
-            Files.writeString(Path.of(out), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        }
-    }
 }
