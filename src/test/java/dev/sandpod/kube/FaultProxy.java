@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class FaultProxy implements AutoCloseable {
     private static final byte[] HEAD_END = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_HEAD_BYTES = 64 * 1024;
+    /** How long a cut waits for the mock to close its end; past it the connection is closed from here too. */
+    private static final Duration CUT_TIMEOUT = Duration.ofSeconds(10);
 
     enum Fault {
         /** Everything passes. */
@@ -83,8 +86,25 @@ final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** Cuts every open connection, the informer's watch among them, as a restarted API server or load balancer does. */
+    /**
+     * Cuts every open connection, the informer's watch among them, as a restarted API server or load balancer does, and
+     * returns once the mock has closed its end of each. The mock's end goes first, by a FIN, so that once this returns
+     * the mock has seen every cut and only its close handlers may still be queued on its event loop: one request of the
+     * test's own to the mock then runs behind them. A cut the mock sees only after a later event is sent to the watch
+     * deadlocks its event loop for 30 s (STACK-NOTES).
+     */
     void dropConnections() {
+        connections.forEach(Connection::cut);
+        long until = System.nanoTime() + CUT_TIMEOUT.toNanos();
+        synchronized (lock) {
+            try {
+                while (!connections.isEmpty() && System.nanoTime() < until) {
+                    lock.wait(10);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         connections.forEach(Connection::close);
     }
 
@@ -144,7 +164,7 @@ final class FaultProxy implements AutoCloseable {
     /** One client connection: requests are read here, each forwarded or answered by the fault; answers flow back. */
     private final class Connection {
         private final Socket client;
-        private Socket upstream;
+        private volatile Socket upstream;
         /** A forwarded request's answer has not passed its head yet; a stall lets that head through. */
         private volatile boolean headPending;
         /** The last request forwarded was a watch: its answer streams for as long as the watch lasts. */
@@ -263,6 +283,27 @@ final class FaultProxy implements AutoCloseable {
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
+        }
+
+        /**
+         * Ends the mock's side first: what it still answers flows back until it closes, and then this closes. A stalled
+         * connection, whose answers are not being read, is closed at once.
+         */
+        void cut() {
+            Socket mock = upstream;
+            if (mock == null) {
+                close();
+                return;
+            }
+            try {
+                mock.shutdownOutput();
+            } catch (IOException e) {
+                close();
+                return;
+            }
+            if (stalled()) {
+                close();
+            }
         }
 
         void close() {

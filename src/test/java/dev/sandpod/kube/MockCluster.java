@@ -50,11 +50,13 @@ public final class MockCluster implements AutoCloseable {
 
     final KubernetesMockServer server;
     /**
-     * How long the mock can stop answering: when a watch closes with events still queued for it, its
-     * WatchEventsListener.onClosed waits up to a minute for them on the server's only event loop (seen for 3 to 30 s).
-     * The tests' own reads outlast that; the executor's client keeps the service's timeouts.
+     * How long the mock can stop answering. When a watch's connection closes while an event is being sent to it, the
+     * mock's WatchEventsListener.onFailure waits on the server's only event loop (awaitTermination, up to a minute) for
+     * the sending thread, which waits up to 30 s for its write, which only that event loop can do: a deadlock broken by
+     * the write's timeout, once per event queued. The tests' own reads outlast that; the executor's client keeps the
+     * service's timeouts.
      */
-    static final Duration MOCK_STALL = Duration.ofSeconds(65);
+    private static final Duration MOCK_STALL = Duration.ofSeconds(65);
 
     final KubeletEmulator kubelet;
     final KubernetesClient admin;
