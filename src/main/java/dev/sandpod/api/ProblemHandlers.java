@@ -29,7 +29,7 @@ final class ProblemHandlers {
     }
 
     static void register(HttpRouting.Builder routing) {
-        routing.error(ApiException.class, (req, res, e) -> send(req, res, e.problem(), e.retryAfter().orElse(null)))
+        routing.error(ApiException.class, ProblemHandlers::refusal)
                 .error(JobTooLargeException.class, (req, res, e) -> send(req, res,
                         Problem.of("too-large", "Payload too large", 413, e.getMessage()), null))
                 .error(BackendUnavailableException.class, (req, res, e) -> {
@@ -44,6 +44,11 @@ final class ProblemHandlers {
                         "Invalid request", 400, "a date header (If-Modified-Since, If-Unmodified-Since) is not an"
                                 + " HTTP-date such as Sun, 06 Nov 1994 08:49:37 GMT"), null))
                 .error(Exception.class, ProblemHandlers::bug);
+    }
+
+    private static void refusal(ServerRequest req, ServerResponse res, ApiException e) {
+        e.headers().forEach(res::header);
+        send(req, res, e.problem(), e.retryAfter().orElse(null));
     }
 
     private static void httpException(ServerRequest req, ServerResponse res, HttpException e) {

@@ -1,10 +1,9 @@
 package dev.sandpod.api;
 
-import java.util.Optional;
+import java.util.List;
 
-import io.helidon.http.HeaderName;
-import io.helidon.http.HeaderNames;
 import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
@@ -20,43 +19,52 @@ import dev.sandpod.run.Status;
 final class RunGate {
     private final Executor executor;
     private final Admission admission;
+    private final KeyQuotas keyQuotas;
     private final Drain drain;
-    private final Optional<HeaderName> clientKeyHeader;
     private final Timer duration;
 
-    RunGate(Executor executor, Admission admission, Drain drain, Optional<String> clientKeyHeader) {
+    RunGate(Executor executor, Admission admission, KeyQuotas keyQuotas, Drain drain) {
         this.executor = executor;
         this.admission = admission;
+        this.keyQuotas = keyQuotas;
         this.drain = drain;
-        this.clientKeyHeader = clientKeyHeader.filter(name -> !name.isBlank()).map(HeaderNames::create);
         this.duration = Metrics.getOrCreate(Timer.builder("sandpod.run.duration")
                 .description("Wall time of runs from admission to result"));
-        Metrics.getOrCreate(io.helidon.metrics.api.Gauge.builder("sandpod.runs.in.flight", admission::inFlight)
+        Metrics.getOrCreate(Gauge.builder("sandpod.runs.in.flight", admission::inFlight)
                 .description("Runs holding a sandbox slot"));
-        Metrics.getOrCreate(io.helidon.metrics.api.Gauge.builder("sandpod.runs.queued", admission::queued)
+        Metrics.getOrCreate(Gauge.builder("sandpod.runs.queued", admission::queued)
                 .description("Runs waiting for a sandbox slot"));
     }
 
     RunResult run(ServerRequest req, RunRequest request) throws Exception {
         long start = System.nanoTime();
-        RunResult result = drain.take(() -> admission.admit(clientKey(req), () -> {
+        String keyId = req.context().get(Caller.class).map(Caller::keyId).orElse(null);
+        RunResult result = keyQuotas.admit(keyId, () -> drain.take(() -> admission.admit(() -> {
             drain.refuseIfDraining();
             return executor.run(request, RunId.random());
-        }));
+        })));
         duration.record(java.time.Duration.ofNanos(System.nanoTime() - start));
         counter(result.status()).increment();
+        if (keyId != null) {
+            keyCounters(keyId, result);
+        }
+        AccessLog.noteRunStatus(req, result.status());
         return result;
-    }
-
-    private String clientKey(ServerRequest req) {
-        return clientKeyHeader.flatMap(name -> req.headers().first(name))
-                .orElseGet(() -> req.remotePeer().host());
     }
 
     private Counter counter(Status status) {
         return Metrics.getOrCreate(Counter.builder("sandpod.runs")
                 .description("Finished runs by status and backend")
-                .tags(java.util.List.of(Tag.create("status", status.wireName()),
-                        Tag.create("backend", executor.name()))));
+                .tags(List.of(Tag.create("status", status.wireName()), Tag.create("backend", executor.name()))));
+    }
+
+    /** One series per key id of the key file, which the operator writes: the label's values are bounded by it. */
+    private static void keyCounters(String keyId, RunResult result) {
+        Metrics.getOrCreate(Counter.builder("sandpod.key.runs")
+                .description("Finished runs by API key id and status")
+                .tags(List.of(Tag.create("key", keyId), Tag.create("status", result.status().wireName())))).increment();
+        Metrics.getOrCreate(Counter.builder("sandpod.key.cpu.milliseconds")
+                .description("CPU time of finished runs by API key id")
+                .tags(List.of(Tag.create("key", keyId)))).increment(result.cpuMs());
     }
 }

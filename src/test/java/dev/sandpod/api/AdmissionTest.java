@@ -36,13 +36,13 @@ class AdmissionTest {
     @Test
     @DisplayName("a run past a full queue is refused with 503 and Retry-After while every slot is still held")
     void fullQueueRefusesAtOnce() throws Exception {
-        Admission admission = new Admission(1, 1, MINUTE, 0, 0);
+        Admission admission = new Admission(1, 1, MINUTE);
         Future<String> holder = hold(admission);
         awaitInFlight(admission, 1);
-        Future<String> queued = threads.submit(() -> admission.admit("b", () -> "queued"));
+        Future<String> queued = threads.submit(() -> admission.admit(() -> "queued"));
         awaitQueued(admission, 1);
 
-        ApiException refused = assertThrows(ApiException.class, () -> admission.admit("c", () -> "never"));
+        ApiException refused = assertThrows(ApiException.class, () -> admission.admit(() -> "never"));
 
         assertEquals(503, refused.problem().status());
         assertEquals(Duration.ofSeconds(1), refused.retryAfter().orElseThrow());
@@ -55,8 +55,8 @@ class AdmissionTest {
     @Test
     @DisplayName("a run whose expected wait is past the queue timeout is refused at once, with room left in the queue")
     void expectedWaitPastTimeoutRefusesAtOnce() throws Exception {
-        Admission admission = new Admission(1, 10, Duration.ofMillis(200), 0, 0);
-        assertEquals("slow", admission.admit("a", () -> {
+        Admission admission = new Admission(1, 10, Duration.ofMillis(200));
+        assertEquals("slow", admission.admit(() -> {
             Thread.sleep(400);
             return "slow";
         }));
@@ -64,7 +64,7 @@ class AdmissionTest {
         Future<String> holder = hold(admission);
         awaitInFlight(admission, 1);
 
-        ApiException refused = assertThrows(ApiException.class, () -> admission.admit("b", () -> "never"));
+        ApiException refused = assertThrows(ApiException.class, () -> admission.admit(() -> "never"));
 
         assertEquals(503, refused.problem().status());
         assertTrue(refused.problem().detail().contains("expected wait"), refused.problem().detail());
@@ -77,11 +77,11 @@ class AdmissionTest {
     @Test
     @DisplayName("a run whose expected wait is within the queue timeout waits and runs")
     void expectedWaitWithinTimeoutWaits() throws Exception {
-        Admission admission = new Admission(1, 10, MINUTE, 0, 0);
-        admission.admit("a", () -> "fast");
+        Admission admission = new Admission(1, 10, MINUTE);
+        admission.admit(() -> "fast");
         Future<String> holder = hold(admission);
         awaitInFlight(admission, 1);
-        Future<String> waiter = threads.submit(() -> admission.admit("b", () -> "waited"));
+        Future<String> waiter = threads.submit(() -> admission.admit(() -> "waited"));
         awaitQueued(admission, 1);
 
         release.countDown();
@@ -93,13 +93,13 @@ class AdmissionTest {
     @Test
     @DisplayName("queued runs take the freed slots in the order they came")
     void queueIsFirstComeFirstServed() throws Exception {
-        Admission admission = new Admission(1, 10, MINUTE, 0, 0);
+        Admission admission = new Admission(1, 10, MINUTE);
         Future<String> holder = hold(admission);
         awaitInFlight(admission, 1);
         List<String> order = new CopyOnWriteArrayList<>();
         List<Future<String>> waiters = new java.util.ArrayList<>();
         for (String name : List.of("first", "second", "third")) {
-            waiters.add(threads.submit(() -> admission.admit(name, () -> {
+            waiters.add(threads.submit(() -> admission.admit(() -> {
                 order.add(name);
                 return name;
             })));
@@ -119,11 +119,11 @@ class AdmissionTest {
     @Test
     @DisplayName("a run that waits past the queue timeout is refused with 503 and gives its place back")
     void queueTimeoutRefuses() throws Exception {
-        Admission admission = new Admission(1, 10, Duration.ofMillis(100), 0, 0);
+        Admission admission = new Admission(1, 10, Duration.ofMillis(100));
         Future<String> holder = hold(admission);
         awaitInFlight(admission, 1);
 
-        ApiException refused = assertThrows(ApiException.class, () -> admission.admit("b", () -> "never"));
+        ApiException refused = assertThrows(ApiException.class, () -> admission.admit(() -> "never"));
 
         assertTrue(refused.problem().detail().contains("within 100 ms"), refused.problem().detail());
         assertEquals(0, admission.queued());
@@ -132,7 +132,7 @@ class AdmissionTest {
     }
 
     private Future<String> hold(Admission admission) {
-        return threads.submit(() -> admission.admit("holder", () -> {
+        return threads.submit(() -> admission.admit(() -> {
             release.await();
             return "held";
         }));
