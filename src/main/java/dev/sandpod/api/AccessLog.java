@@ -85,7 +85,7 @@ final class AccessLog implements Filter {
         fields.put("client", caller == null ? req.remotePeer().host() : caller.address());
         fields.put("method", req.prologue().method().text());
         // the raw path: percent-encoded, so no control character of a request can forge a line
-        fields.put("path", req.path().rawPath());
+        fields.put("path", req.prologue().uriPath().rawPath());
         fields.put("status", res.status().code());
         fields.put("durationMs", Math.round(millis * 10) / 10.0);
         fields.put("runStatus", runStatus);

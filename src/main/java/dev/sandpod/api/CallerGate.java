@@ -73,7 +73,7 @@ final class CallerGate implements Filter {
     }
 
     static boolean guarded(RoutingRequest req) {
-        String path = req.path().path();
+        String path = req.prologue().uriPath().path();
         return path.startsWith("/v1/") || path.equals("/v1") || path.equals("/mcp") || path.startsWith("/mcp/")
                 || (path.equals("/") && req.prologue().method() == Method.POST);
     }

@@ -1,6 +1,8 @@
 package dev.sandpod.api;
 
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -22,6 +24,12 @@ final class RunGate {
     private final KeyQuotas keyQuotas;
     private final Drain drain;
     private final Timer duration;
+    /**
+     * The per-key counters, by key id and status: a registry lookup by name and tags costs a request more than the
+     * key check and both rate limits together.
+     */
+    private final ConcurrentMap<String, Counter> keyRuns = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> keyCpu = new ConcurrentHashMap<>();
 
     RunGate(Executor executor, Admission admission, KeyQuotas keyQuotas, Drain drain) {
         this.executor = executor;
@@ -59,12 +67,13 @@ final class RunGate {
     }
 
     /** One series per key id of the key file, which the operator writes: the label's values are bounded by it. */
-    private static void keyCounters(String keyId, RunResult result) {
-        Metrics.getOrCreate(Counter.builder("sandpod.key.runs")
+    private void keyCounters(String keyId, RunResult result) {
+        String status = result.status().wireName();
+        keyRuns.computeIfAbsent(keyId + " " + status, any -> Metrics.getOrCreate(Counter.builder("sandpod.key.runs")
                 .description("Finished runs by API key id and status")
-                .tags(List.of(Tag.create("key", keyId), Tag.create("status", result.status().wireName())))).increment();
-        Metrics.getOrCreate(Counter.builder("sandpod.key.cpu.milliseconds")
+                .tags(List.of(Tag.create("key", keyId), Tag.create("status", status))))).increment();
+        keyCpu.computeIfAbsent(keyId, any -> Metrics.getOrCreate(Counter.builder("sandpod.key.cpu.milliseconds")
                 .description("CPU time of finished runs by API key id")
-                .tags(List.of(Tag.create("key", keyId)))).increment(result.cpuMs());
+                .tags(List.of(Tag.create("key", keyId))))).increment(result.cpuMs());
     }
 }

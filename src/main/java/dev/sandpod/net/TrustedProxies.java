@@ -25,6 +25,9 @@ public record TrustedProxies(List<Cidr> blocks) {
 
     /** The client's address, given the peer's and the values of every {@code X-Forwarded-For} header, in order. */
     public String clientOf(String peer, List<String> forwardedFor) {
+        if (blocks.isEmpty()) {
+            return peer;
+        }
         Optional<InetAddress> peerAddress = IpLiteral.parse(peer);
         if (peerAddress.isEmpty() || !trusted(peerAddress.get())) {
             return peer;

@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One HTTP/1.1 keep-alive connection on a plain socket that sends the same request again and again, for load: a
@@ -31,11 +32,19 @@ final class KeepAliveConnection implements AutoCloseable {
     private OutputStream out;
 
     KeepAliveConnection(InetSocketAddress server, String path, String jsonBody, Duration timeout) {
+        this(server, path, jsonBody, Map.of(), timeout);
+    }
+
+    /** The request with {@code headers} besides Host, Content-Type and Content-Length. */
+    KeepAliveConnection(InetSocketAddress server, String path, String jsonBody, Map<String, String> headers,
+                        Duration timeout) {
         this.server = server;
         this.timeout = timeout;
         byte[] body = jsonBody.getBytes(StandardCharsets.UTF_8);
+        StringBuilder extra = new StringBuilder();
+        headers.forEach((name, value) -> extra.append(name).append(": ").append(value).append("\r\n"));
         String head = "POST " + path + " HTTP/1.1\r\nHost: " + server.getHostString() + ":" + server.getPort()
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n" + extra + "\r\n";
         byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
         this.request = new byte[headBytes.length + body.length];
         System.arraycopy(headBytes, 0, request, 0, headBytes.length);
