@@ -25,5 +25,6 @@ public final class ApiRouting {
                 admission.get("client-key-header").asString().asOptional().or(Optional::empty));
         ProblemHandlers.register(routing);
         routing.register(new RunService(parser, gate));
+        routing.register(McpService.create(parser, gate));
     }
 }
