@@ -31,6 +31,7 @@ public final class ApiRouting {
                 .addFilter(callerGate(sandpod));
         ProblemHandlers.register(routing);
         routing.register(new RunService(parser, gate));
+        routing.register(McpService.create(parser, gate));
     }
 
     private static CallerGate callerGate(Config sandpod) {

@@ -63,6 +63,11 @@ final class Json {
         return out.toString();
     }
 
+    /** A value already parsed (an MCP tool's arguments) as the tree the parser reads. */
+    static JsonNode tree(Object value) {
+        return MAPPER.valueToTree(value);
+    }
+
     static byte[] write(Object value) {
         try {
             return MAPPER.writeValueAsBytes(value);
