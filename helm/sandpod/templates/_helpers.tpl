@@ -118,3 +118,45 @@ server's own grace period; the service refuses to start when it does not, and so
 {{- $shutdownMs := add (include "sandpod.drainTimeoutMs" . | int64) $teardownMs -}}
 {{- add (int64 .Values.preStopSleepSeconds) (div (add $shutdownMs 999) 1000) -}}
 {{- end -}}
+
+{{/*
+sandpod.admission.trusted-proxies: the configured CIDRs, or behind the chart's Ingress the private
+ranges that hold the ingress controller's pods, so that each public caller is told apart by its own
+address in X-Forwarded-For rather than all sharing the controller's.
+*/}}
+{{- define "sandpod.trustedProxies" -}}
+{{- $cidrs := .Values.config.admission.trustedProxies -}}
+{{- if and (not $cidrs) .Values.ingress.enabled -}}
+{{- $cidrs = list "10.0.0.0/8" "172.16.0.0/12" "192.168.0.0/16" "100.64.0.0/10" "fc00::/7" -}}
+{{- end -}}
+{{- join "," $cidrs -}}
+{{- end -}}
+
+{{/* The Secret of the API keys, which the chart mounts but never creates. */}}
+{{- define "sandpod.apiKeysSecret" -}}
+{{- .Values.apiKeys.secretName | default (printf "%s-api-keys" (include "sandpod.fullname" .)) -}}
+{{- end -}}
+
+{{/* Where the service's container and the helm test pod mount that Secret. */}}
+{{- define "sandpod.apiKeysDir" -}}
+/etc/sandpod/api-keys
+{{- end -}}
+
+{{/* The key file in that directory: sandpod.api-keys.file, and the helm test's key. */}}
+{{- define "sandpod.apiKeysFile" -}}
+{{- printf "%s/%s" (include "sandpod.apiKeysDir" .) .Values.apiKeys.secretKey -}}
+{{- end -}}
+
+{{/* The Secret volume of the API keys: the key file alone. */}}
+{{- define "sandpod.apiKeysVolume" -}}
+- name: api-keys
+  secret:
+    secretName: {{ include "sandpod.apiKeysSecret" . }}
+    # A missing Secret holds the pod in ContainerCreating, with a FailedMount event that names it.
+    optional: false
+    items:
+      - key: {{ .Values.apiKeys.secretKey }}
+        path: {{ .Values.apiKeys.secretKey }}
+    # 0440: its owner (root) and the pod's fsGroup read it, through which the non-root user does.
+    defaultMode: 288
+{{- end -}}

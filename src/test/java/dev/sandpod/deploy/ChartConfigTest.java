@@ -2,12 +2,18 @@ package dev.sandpod.deploy;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.SecretVolumeSource;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import org.junit.jupiter.api.DisplayName;
@@ -20,6 +26,7 @@ import tools.jackson.databind.JsonNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
@@ -29,6 +36,9 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  * (ServiceConfigTest loads it through the service's own loader.)
  */
 final class ChartConfigTest {
+    private static final String TRUSTED_PROXIES = "sandpod.admission.trusted-proxies";
+    private static final String KEY_FILE = "sandpod.api-keys.file";
+
     @Test
     void everyKeyTheChartSetsIsAKeyOfTheService() {
         assertKnown(ConfigYaml.of(Helm.template(Switches.EVERYTHING.toArray(String[]::new))).root(),
@@ -52,11 +62,13 @@ final class ChartConfigTest {
     void chartDefaultsAreTheServiceDefaults() {
         ConfigYaml chart = ConfigYaml.of(Helm.defaultRender());
         ConfigYaml bundled = ConfigYaml.bundled();
-        for (String section : List.of("server", "sandpod.limits", "sandpod.admission", "sandpod.shutdown",
-                "sandpod.kubernetes")) {
+        // The chart turns keys on, and names its own sandbox namespace and ServiceAccount.
+        Set<String> chartsOwn = Set.of(KEY_FILE, "sandpod.kubernetes.namespace", "sandpod.kubernetes.service-account");
+        for (String section : List.of("server", "sandpod.limits", "sandpod.admission", "sandpod.api-keys",
+                "sandpod.access-log", "sandpod.shutdown", "sandpod.kubernetes")) {
             for (Map.Entry<String, JsonNode> entry : chart.at(section).properties()) {
                 String key = section + "." + entry.getKey();
-                if (!key.equals("sandpod.kubernetes.namespace") && !key.equals("sandpod.kubernetes.service-account")) {
+                if (!chartsOwn.contains(key)) {
                     assertEquals(bundled.at(key), entry.getValue(), key);
                 }
             }
@@ -74,11 +86,92 @@ final class ChartConfigTest {
     }
 
     @Test
+    void withoutAnIngressNoForwardedForIsBelieved() {
+        assertEquals("", ConfigYaml.of(Helm.defaultRender()).text(TRUSTED_PROXIES));
+    }
+
+    @Test
+    @DisplayName("behind the Ingress, X-Forwarded-For from the private ranges is believed: each public caller has a budget")
     void publicCallersBehindTheIngressGetARateBudgetEach() {
-        assertEquals("", ConfigYaml.of(Helm.defaultRender()).text("sandpod.admission.client-key-header"));
-        assertEquals("X-Real-IP", ConfigYaml.of(Helm.template(Switches.INGRESS)).text("sandpod.admission.client-key-header"));
-        assertEquals("X-Client", ConfigYaml.of(Helm.template("--set", "ingress.enabled=true",
-                "--set", "config.admission.clientKeyHeader=X-Client")).text("sandpod.admission.client-key-header"));
+        assertEquals("10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7",
+                     ConfigYaml.of(Helm.template(Switches.INGRESS)).text(TRUSTED_PROXIES));
+    }
+
+    @Test
+    void configuredTrustedProxiesReplaceThePrivateRanges() {
+        assertEquals("10.42.0.0/16", ConfigYaml.of(Helm.template("--set", "ingress.enabled=true",
+                "--set", "config.admission.trustedProxies={10.42.0.0/16}")).text(TRUSTED_PROXIES));
+    }
+
+    @Test
+    void serviceReadsItsApiKeysFromTheMountedSecret() {
+        Manifests render = Helm.defaultRender();
+        PodSpec pod = render.one(Deployment.class).getSpec().getTemplate().getSpec();
+        assertEquals(mountedKeyFile(pod, pod.getContainers().get(0)), ConfigYaml.of(render).text(KEY_FILE));
+    }
+
+    @Test
+    @DisplayName("the key Secret is mounted whole-directory, read-only, the key file alone, readable by the pod's group only")
+    void apiKeySecretIsMountedReadOnlyForTheServicesGroup() {
+        PodSpec pod = Helm.defaultRender().one(Deployment.class).getSpec().getTemplate().getSpec();
+        SecretVolumeSource secret = keyVolume(pod).getSecret();
+        assertEquals(Helm.RELEASE + "-api-keys", secret.getSecretName());
+        assertEquals(false, secret.getOptional(), "a missing Secret must stop the pod, not start it without keys");
+        assertEquals(List.of("keys"), secret.getItems().stream().map(KeyToPath::getKey).toList());
+        assertEquals(0440, secret.getDefaultMode());
+        assertEquals(pod.getSecurityContext().getRunAsGroup(), pod.getSecurityContext().getFsGroup(),
+                     "the Secret's files belong to the fsGroup, which must be the service's own group");
+        VolumeMount mount = keyMount(pod.getContainers().get(0));
+        assertEquals(true, mount.getReadOnly());
+        assertNull(mount.getSubPath(), "a subPath mount never sees the Secret's updates");
+    }
+
+    @Test
+    void helmTestPodCallsWithTheServicesKeyFile() {
+        Manifests render = Helm.template();
+        PodSpec test = render.one(Pod.class).getSpec();
+        PodSpec service = render.one(Deployment.class).getSpec().getTemplate().getSpec();
+        assertEquals(keyVolume(service).getSecret(), keyVolume(test).getSecret());
+        Container container = test.getContainers().get(0);
+        assertEquals(mountedKeyFile(test, container), env(container, "API_KEYS_FILE").getValue());
+        assertEquals(test.getSecurityContext().getRunAsGroup(), test.getSecurityContext().getFsGroup(),
+                     "the test's user must read the key file through the fsGroup");
+    }
+
+    @Test
+    void secretNameCanBeAnExistingSecret() {
+        PodSpec pod = Helm.template("--set", "apiKeys.secretName=team-keys", "--set", "apiKeys.secretKey=clients.txt")
+                .one(Deployment.class).getSpec().getTemplate().getSpec();
+        assertEquals("team-keys", keyVolume(pod).getSecret().getSecretName());
+        assertEquals(List.of("clients.txt"), keyVolume(pod).getSecret().getItems().stream().map(KeyToPath::getKey).toList());
+    }
+
+    @Test
+    void withApiKeysOffNothingIsMountedAndAnyoneMayRun() {
+        Manifests render = Helm.template("--set", "apiKeys.enabled=false");
+        assertEquals("", ConfigYaml.of(render).text(KEY_FILE));
+        for (PodSpec pod : List.of(render.one(Deployment.class).getSpec().getTemplate().getSpec(),
+                                   render.one(Pod.class).getSpec())) {
+            assertTrue(pod.getVolumes().stream().noneMatch(volume -> volume.getSecret() != null), pod.getVolumes()::toString);
+            assertTrue(pod.getContainers().get(0).getEnv().stream().noneMatch(e -> e.getName().equals("API_KEYS_FILE")));
+        }
+    }
+
+    /** The path of the key file inside a container: its mount of the key volume, then the Secret item's path. */
+    private static String mountedKeyFile(PodSpec pod, Container container) {
+        List<KeyToPath> items = keyVolume(pod).getSecret().getItems();
+        assertEquals(1, items.size(), items::toString);
+        return keyMount(container).getMountPath() + "/" + items.get(0).getPath();
+    }
+
+    private static Volume keyVolume(PodSpec pod) {
+        return pod.getVolumes().stream().filter(volume -> volume.getSecret() != null).findFirst()
+                .orElseThrow(() -> new AssertionError("no Secret volume in " + pod.getVolumes()));
+    }
+
+    private static VolumeMount keyMount(Container container) {
+        return container.getVolumeMounts().stream().filter(mount -> mount.getName().equals("api-keys")).findFirst()
+                .orElseThrow(() -> new AssertionError("api-keys is not mounted in " + container.getName()));
     }
 
     /** A drain that outlasts the longest run, on the chart's defaults and on values that change it. */

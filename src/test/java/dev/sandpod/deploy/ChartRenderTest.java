@@ -72,6 +72,16 @@ final class ChartRenderTest {
                 arguments("an ingress path type nginx reads as a regex",
                           List.of("--set-json", "ingress.paths=[{\"path\":\"/v1\",\"pathType\":\"ImplementationSpecific\"}]"),
                           "/ingress/paths/0/pathType"),
+                arguments("the header that named a client, now gone",
+                          List.of("--set", "config.admission.clientKeyHeader=X-Real-IP"), "'clientKeyHeader'"),
+                arguments("a negative per-key cap", List.of("--set", "config.admission.keyMaxConcurrent=-1"),
+                          "/config/admission/keyMaxConcurrent"),
+                arguments("a trusted proxy that isn't a CIDR", List.of("--set", "config.admission.trustedProxies={10.0.0.1}"),
+                          "/config/admission/trustedProxies/0"),
+                arguments("an access log format the service lacks", List.of("--set", "config.accessLog.format=xml"),
+                          "/config/accessLog/format"),
+                arguments("a Secret name that isn't one", List.of("--set", "apiKeys.secretName=Team_Keys"),
+                          "/apiKeys/secretName"),
                 arguments("sandboxes in the service's namespace", List.of("--set", "sandbox.namespace.name=" + Helm.NAMESPACE),
                           "must differ from the release namespace"));
     }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -15,7 +17,11 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -28,6 +34,10 @@ final class HelmTestHookTest {
 
     private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final Queue<String> requests = new ConcurrentLinkedQueue<>();
+    /** The X-API-Key of each request, "null" when it had none. */
+    private final Queue<String> apiKeys = new ConcurrentLinkedQueue<>();
+    @TempDir
+    Path temp;
     private HttpServer server;
 
     private record Answer(int status, String body) {
@@ -35,6 +45,7 @@ final class HelmTestHookTest {
 
     @BeforeEach
     void startService() throws IOException {
+        Files.writeString(keyFile(), "helm-test:" + "0".repeat(64) + "\n");
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/runs", this::answer);
         server.start();
@@ -48,6 +59,7 @@ final class HelmTestHookTest {
     private void answer(HttpExchange exchange) throws IOException {
         requests.add(exchange.getRequestMethod() + " "
                 + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        apiKeys.add(String.valueOf(exchange.getRequestHeaders().getFirst("X-API-Key")));
         Answer answer = answers.remove();
         byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -79,20 +91,47 @@ final class HelmTestHookTest {
         assertNotEquals(0, runHook().exitCode());
     }
 
-    @Test
-    void waitsOutBackPressure() {
-        answers.add(new Answer(503, "{\"title\":\"saturated\"}"));
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(ints = {503, 429})
+    @DisplayName("503 (saturated) and 429 (a rate or per-key cap) are waited out as Retry-After says")
+    void waitsOutBackPressure(int status) {
+        answers.add(new Answer(status, "{\"title\":\"busy\"}"));
         answers.add(new Answer(200, "{\"status\":\"ok\",\"stdout\":\"hello world\\n\"}"));
         assertEquals(0, runHook().exitCode());
         assertEquals(2, requests.size());
     }
 
-    private Helm.Result runHook() {
-        Container container = Helm.template().one(Pod.class).getSpec().getContainers().get(0);
+    @Test
+    void sendsTheFirstKeyOfTheMountedFile() throws IOException {
+        answers.add(new Answer(200, "{\"status\":\"ok\",\"stdout\":\"hello world\\n\"}"));
+        String first = "k3y:with:colons-0123456789";
+        Files.writeString(keyFile(), "# clients of sandpod\n\n  helm-test:" + first + "\nalice:" + "a".repeat(32) + "\n");
+        assertEquals(0, runHook().exitCode());
+        assertEquals(List.of(first), List.copyOf(apiKeys));
+    }
+
+    @Test
+    void sendsNoKeyWhenKeysAreOff() {
+        answers.add(new Answer(200, "{\"status\":\"ok\",\"stdout\":\"hello world\\n\"}"));
+        assertEquals(0, runHook("--set", "apiKeys.enabled=false").exitCode());
+        assertEquals(List.of("null"), List.copyOf(apiKeys));
+    }
+
+    /** The stand-in for the mounted Secret: one key unless a test writes others. */
+    private Path keyFile() {
+        return temp.resolve("keys");
+    }
+
+    /** Runs the script of a render as its pod would, with the stand-in key file where the pod's env names its file. */
+    private Helm.Result runHook(String... args) {
+        Container container = Helm.template(args).one(Pod.class).getSpec().getContainers().get(0);
         assertEquals("python3", container.getCommand().getFirst());
         List<String> command = new ArrayList<>(container.getCommand());
         command.set(0, PYTHON);
         command.addAll(container.getArgs());
-        return Helm.exec(command, List.of("SANDPOD_URL=http://127.0.0.1:" + server.getAddress().getPort()));
+        List<String> env = new ArrayList<>(List.of("SANDPOD_URL=http://127.0.0.1:" + server.getAddress().getPort()));
+        container.getEnv().stream().filter(variable -> variable.getName().equals("API_KEYS_FILE"))
+                .forEach(variable -> env.add(variable.getName() + "=" + keyFile()));
+        return Helm.exec(command, env);
     }
 }
