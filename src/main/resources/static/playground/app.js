@@ -4,6 +4,10 @@ const form = document.getElementById("run-form");
 const statusLine = document.getElementById("status");
 const output = document.getElementById("output");
 const runButton = document.getElementById("run");
+const apiKey = document.getElementById("apiKey");
+// kept for this tab only: a key is a secret, and the page is often opened on a shared machine
+apiKey.value = sessionStorage.getItem("sandpod.apiKey") ?? "";
+apiKey.addEventListener("change", () => sessionStorage.setItem("sandpod.apiKey", apiKey.value.trim()));
 
 function numberOrUndefined(id) {
   const value = document.getElementById(id).value.trim();
@@ -25,7 +29,9 @@ form.addEventListener("submit", async (event) => {
   try {
     const response = await fetch("/v1/runs", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: apiKey.value.trim() === ""
+        ? { "Content-Type": "application/json" }
+        : { "Content-Type": "application/json", "X-API-Key": apiKey.value.trim() },
       body: JSON.stringify(body),
     });
     const result = await response.json();

@@ -82,6 +82,22 @@ class AccessControlTest {
     }
 
     @Test
+    @DisplayName("the MCP endpoint takes the same keys: 401 without one, the JSON-RPC answer with one")
+    void mcpNeedsAKey() throws Exception {
+        URI base = start(keysOn(Map.of()));
+        String initialize = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+        Map<String, String> mcp = Map.of("Accept", "application/json, text/event-stream");
+        assertUnauthorized(http.send(request(base, "/mcp", mcp, initialize), HttpResponse.BodyHandlers.ofString()),
+                "needs an API key");
+        HttpResponse<String> answered = http.send(request(base, "/mcp", with(mcp, "X-API-Key", ALICE), initialize),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answered.statusCode(), answered.body());
+        assertEquals(1, json(answered).get("id").asInt());
+        assertTrue(json(answered).has("result"), answered.body());
+    }
+
+    @Test
     @DisplayName("with keys off anyone runs, and an Authorization header is not looked at")
     void keysOffByDefault() throws Exception {
         URI base = start(Map.of());
@@ -263,8 +279,12 @@ class AccessControlTest {
     }
 
     private static HttpRequest request(URI base, String path, Map<String, String> headers) {
+        return request(base, path, headers, RUN);
+    }
+
+    private static HttpRequest request(URI base, String path, Map<String, String> headers, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(RUN));
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(request::header);
         return request.build();
     }

@@ -87,6 +87,47 @@ class PlaygroundBrowserTest {
         assertEquals("Code is required", browser.findElement(By.id("output")).getText());
     }
 
+    @Test
+    @DisplayName("A program past its time limit shows the timeout status; one that raises shows its traceback")
+    void showsTimeoutsAndErrors() {
+        browser.get(service.base() + "/");
+        replace(browser.findElement(By.id("code")), "while True: pass");
+        replace(browser.findElement(By.id("timeoutMs")), "500");
+        browser.findElement(By.id("run")).click();
+        WebElement status = browser.findElement(By.id("status"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.textToBePresentInElement(status, "timeout"));
+        assertTrue(status.getAttribute("class").contains("problem"), status.getAttribute("class"));
+
+        replace(browser.findElement(By.id("code")), "print('before')\n1 / 0");
+        replace(browser.findElement(By.id("timeoutMs")), "2000");
+        browser.findElement(By.id("run")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(ExpectedConditions.textToBePresentInElement(status, "runtime_error"));
+        String output = browser.findElement(By.id("output")).getText();
+        assertTrue(output.startsWith("before") && output.contains("ZeroDivisionError"), output);
+        assertTrue(status.getText().contains("exit 1"), status.getText());
+    }
+
+    @Test
+    @DisplayName("Against a service with API keys the page shows the 401, and runs once the key is typed in")
+    void sendsTheApiKey(@TempDir Path keys) throws Exception {
+        Path file = Files.writeString(keys.resolve("api-keys.txt"), "browser:sk-browser-0123456789abcdef\n");
+        try (Service keyed = Service.start(Map.of("SANDPOD_BACKEND", "local", "SANDPOD_API_KEYS_FILE", file.toString()),
+                TestServers::backend)) {
+            browser.get(keyed.base() + "/");
+            replace(browser.findElement(By.id("apiKey")), "");
+            browser.findElement(By.id("run")).click();
+            WebElement status = browser.findElement(By.id("status"));
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.textToBePresentInElement(status, "401"));
+            assertTrue(browser.findElement(By.id("output")).getText().contains("needs an API key"));
+
+            replace(browser.findElement(By.id("apiKey")), "sk-browser-0123456789abcdef");
+            browser.findElement(By.id("run")).click();
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.attributeContains(status, "class", "ok"));
+            assertEquals("Hello, World!", browser.findElement(By.id("output")).getText());
+        }
+    }
+
     private static void replace(WebElement field, String text) {
         field.clear();
         field.sendKeys(text);
