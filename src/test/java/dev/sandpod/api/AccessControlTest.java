@@ -9,6 +9,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -182,6 +186,22 @@ class AccessControlTest {
         release.countDown();
         assertEquals(200, held.get().statusCode());
         assertEquals(200, bob.get().statusCode());
+    }
+
+    @Test
+    @DisplayName("a key past its CPU-seconds of the day is refused 429 until midnight UTC; other keys still run")
+    void dailyCpuQuotaPerKey() throws Exception {
+        URI base = start(keysOn(Map.of("sandpod.admission.key-daily-cpu-seconds", "1")));
+        assertEquals(200, post(base, "/v1/runs", Map.of("X-API-Key", ALICE)).statusCode());
+        assertEquals(200, post(base, "/v1/runs", Map.of("X-API-Key", ALICE)).statusCode(), "0.7 of 1 CPU-second used");
+        HttpResponse<String> refused = post(base, "/v1/runs", Map.of("X-API-Key", ALICE));
+        assertEquals(429, refused.statusCode(), "1.4 of 1 CPU-second used: " + refused.body());
+        long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+        long untilMidnight = Duration.between(Instant.now(), LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay()
+                .toInstant(ZoneOffset.UTC)).toSeconds();
+        assertTrue(Math.abs(retryAfter - untilMidnight) <= 5, retryAfter + " s is not the time until midnight UTC");
+        assertTrue(json(refused).get("detail").asText().contains("CPU-seconds"), refused.body());
+        assertEquals(200, post(base, "/v1/runs", Map.of("X-API-Key", BOB)).statusCode());
     }
 
     @Test
