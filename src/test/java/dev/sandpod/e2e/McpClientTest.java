@@ -1,5 +1,10 @@
 package dev.sandpod.e2e;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +21,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An agent's view of {@code /mcp}: the MCP Java SDK's own client over streamable HTTP, and real bubblewrap jails. */
@@ -103,6 +110,35 @@ class McpClientTest {
         assertTrue(result.isError());
         String text = ((McpSchema.TextContent) result.content().getFirst()).text();
         assertEquals("Payload too large (413): code is 65537 bytes, over the limit of 65536", text);
+    }
+
+    @Test
+    @DisplayName("against a service with API keys the SDK's client is refused without a key and runs with one")
+    void keyedServiceTakesTheKeyOnEveryRequest(@TempDir Path dir) throws Exception {
+        Path keys = Files.writeString(dir.resolve("api-keys.txt"), "agent:sk-agent-0123456789abcdef\n");
+        try (Service keyed = Service.start(Map.of("SANDPOD_BACKEND", "local", "SANDPOD_API_KEYS_FILE", keys.toString()),
+                TestServers::backend)) {
+            McpSyncClient anonymous = McpClient.sync(HttpClientStreamableHttpTransport.builder(keyed.base())
+                    .endpoint("/mcp").build()).requestTimeout(Duration.ofSeconds(30)).build();
+            RuntimeException refused = assertThrows(RuntimeException.class, anonymous::initialize);
+            // the SDK reports a 401 as this exception, among the causes or suppressed ones of its own
+            StringWriter trace = new StringWriter();
+            refused.printStackTrace(new PrintWriter(trace));
+            assertTrue(trace.toString().contains("McpHttpClientTransportAuthorizationException"), trace.toString());
+            anonymous.closeGracefully();
+            McpSyncClient agent = McpClient.sync(HttpClientStreamableHttpTransport.builder(keyed.base()).endpoint("/mcp")
+                    .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer sk-agent-0123456789abcdef"))
+                    .build()).requestTimeout(Duration.ofSeconds(60)).build();
+            try {
+                agent.initialize();
+                McpSchema.CallToolResult result = agent.callTool(new McpSchema.CallToolRequest("run_python",
+                        Map.of("code", "print(6 * 7)")));
+                assertFalse(result.isError());
+                assertEquals("42\n", json(result).get("stdout").asText());
+            } finally {
+                agent.closeGracefully();
+            }
+        }
     }
 
     private static McpSchema.CallToolResult run(Map<String, Object> arguments) {
