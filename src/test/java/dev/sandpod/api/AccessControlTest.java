@@ -86,6 +86,21 @@ class AccessControlTest {
     }
 
     @Test
+    @DisplayName("no spelling of a run's path (doubled slashes, dot segments, escapes, a trailing slash) passes the key check")
+    void noPathSpellingBypassesTheKeys() throws Exception {
+        URI base = start(keysOn(Map.of()));
+        for (String path : List.of("//v1/runs", "/v1//runs", "/v1/./runs", "/./v1/runs", "/v1/../v1/runs", "/v1/%72uns",
+                "/%761/runs", "/v1/runs/", "/v1/runs;x", "/v1/runs?x=1", "//", "/.", "//mcp", "/mcp/", "/%6dcp", "/./mcp")) {
+            // URI.create, not resolve: resolve would remove the dot segments before they reach the server
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                    .POST(HttpRequest.BodyPublishers.ofString(RUN)).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(answer.statusCode() == 401 || answer.statusCode() == 404, path + " answered " + answer.statusCode());
+        }
+        assertTrue(executor.received.isEmpty(), "a run got past the key check");
+    }
+
+    @Test
     @DisplayName("the MCP endpoint takes the same keys: 401 without one, the JSON-RPC answer with one")
     void mcpNeedsAKey() throws Exception {
         URI base = start(keysOn(Map.of()));
