@@ -31,7 +31,7 @@ public final class ApiRouting {
                 .addFilter(callerGate(sandpod));
         ProblemHandlers.register(routing);
         routing.register(new RunService(parser, gate));
-        routing.register(McpService.create(parser, gate));
+        routing.register(McpService.create(parser, gate, sandpod.get("mcp")));
     }
 
     private static CallerGate callerGate(Config sandpod) {

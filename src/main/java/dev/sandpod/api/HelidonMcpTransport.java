@@ -3,8 +3,10 @@ package dev.sandpod.api;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderName;
@@ -32,21 +34,29 @@ import reactor.core.publisher.Mono;
  * <p>What the client sent wrong is answered with a 4xx and a JSON-RPC error without an id, as the transport's spec
  * allows, so that an MCP client reads the reason: a body that is no JSON (400, parse error), no JSON-RPC message
  * (400, invalid request), a Content-Type other than JSON (415), an Accept that does not take both JSON and SSE (406),
- * an MCP-Protocol-Version this server does not speak (400).
+ * an MCP-Protocol-Version this server does not speak (400), an Origin the operator has not allowed (403).
+ *
+ * <p>The Origin check is the MCP spec's guard against DNS rebinding: a web page whose name an attacker has pointed at
+ * a service inside a network would otherwise drive the tool from a visitor's browser. Agents are no browsers and send
+ * no Origin; a browser always does, and it is refused unless its origin is listed in {@code sandpod.mcp.allowed-origins}.
+ * Comparing the Origin with the Host header would not do: after a rebinding both name the attacker's host.
  */
 final class HelidonMcpTransport implements McpStatelessServerTransport, HttpService {
     static final String PATH = "/mcp";
     /** Where a tool finds the HTTP request that called it, for admission to key its rate limit as on REST. */
     static final String HTTP_REQUEST = "sandpod.http-request";
     private static final HeaderName PROTOCOL_VERSION = HeaderNames.create("MCP-Protocol-Version");
+    private static final HeaderName ORIGIN = HeaderNames.create("Origin");
     private static final int PARSE_ERROR = -32700;
     private static final int INVALID_REQUEST = -32600;
 
     private final McpJsonMapper mapper;
+    private final Set<String> allowedOrigins;
     private volatile McpStatelessServerHandler handler;
 
-    HelidonMcpTransport(McpJsonMapper mapper) {
+    HelidonMcpTransport(McpJsonMapper mapper, Set<String> allowedOrigins) {
         this.mapper = mapper;
+        this.allowedOrigins = Set.copyOf(allowedOrigins);
     }
 
     @Override
@@ -95,6 +105,7 @@ final class HelidonMcpTransport implements McpStatelessServerTransport, HttpServ
     }
 
     private McpSchema.JSONRPCMessage read(ServerRequest req) throws Refusal {
+        requireAllowedOrigin(req);
         requireAccept(req);
         requireProtocolVersion(req);
         byte[] bytes;
@@ -117,6 +128,14 @@ final class HelidonMcpTransport implements McpStatelessServerTransport, HttpServ
         } catch (IOException | IllegalArgumentException e) {
             throw new Refusal(400, INVALID_REQUEST, "the body is no JSON-RPC request, notification or response: a request"
                     + " has an id and a method, a notification a method alone, a response an id and a result or error");
+        }
+    }
+
+    private void requireAllowedOrigin(ServerRequest req) throws Refusal {
+        Optional<String> origin = req.headers().first(ORIGIN);
+        if (origin.isPresent() && !allowedOrigins.contains(origin.get().strip().toLowerCase(Locale.ROOT))) {
+            throw new Refusal(403, INVALID_REQUEST, "requests from the web origin " + Shown.text(origin.get())
+                    + " are not allowed: the operator lists the origins that may call /mcp in sandpod.mcp.allowed-origins");
         }
     }
 

@@ -1,5 +1,11 @@
 package dev.sandpod.api;
 
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.helidon.config.Config;
 import io.helidon.webserver.http.HttpService;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,9 +19,13 @@ final class McpService {
     private McpService() {
     }
 
-    static HttpService create(RunRequestParser parser, RunGate gate) {
+    /** {@code mcp} is the {@code sandpod.mcp} configuration: the web origins allowed to call the endpoint. */
+    static HttpService create(RunRequestParser parser, RunGate gate, Config mcp) {
         McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
-        HelidonMcpTransport transport = new HelidonMcpTransport(mapper);
+        Set<String> origins = Arrays.stream(mcp.get("allowed-origins").asString().orElse("").split(","))
+                .map(origin -> origin.strip().toLowerCase(Locale.ROOT)).filter(origin -> !origin.isEmpty())
+                .collect(Collectors.toSet());
+        HelidonMcpTransport transport = new HelidonMcpTransport(mapper, origins);
         // building the server hands its handler to the transport, which is all that routing needs of it
         McpServer.sync(transport)
                 .serverInfo("sandpod", "0.1.0")

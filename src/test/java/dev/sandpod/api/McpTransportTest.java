@@ -48,7 +48,7 @@ class McpTransportTest {
         // one sandbox and no queue, so that a second run while one is held is refused by admission
         server = TestServers.start(AppConfig.load(Map.of("SERVER_PORT", "0", "SERVER_HOST", "127.0.0.1",
                 "SANDPOD_ADMISSION_RATE_PER_SECOND", "0", "SANDPOD_ADMISSION_MAX_CONCURRENT", "1",
-                "SANDPOD_ADMISSION_MAX_QUEUED", "0")), EXECUTOR);
+                "SANDPOD_ADMISSION_MAX_QUEUED", "0", "SANDPOD_MCP_ALLOWED_ORIGINS", "https://agents.example.com")), EXECUTOR);
     }
 
     @AfterAll
@@ -101,6 +101,21 @@ class McpTransportTest {
         HttpResponse<String> response = post(ping(), BOTH, "text/plain");
         assertEquals(415, response.statusCode());
         assertEquals(-32600, rpcError(response).get("code").asInt());
+    }
+
+    @Test
+    @DisplayName("A browser's request from an origin not allowed is a 403 (DNS rebinding); an allowed origin and no origin pass")
+    void onlyAllowedOriginsPass() throws Exception {
+        for (String origin : List.of("http://evil.example", "http://127.0.0.1:" + server.port(), "null")) {
+            HttpResponse<String> refused = CLIENT.send(request(ping(), BOTH, JSON).header("Origin", origin).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, refused.statusCode(), origin);
+            assertEquals(-32600, rpcError(refused).get("code").asInt());
+        }
+        assertEquals(200, CLIENT.send(request(ping(), BOTH, JSON).header("Origin", "https://AGENTS.example.com").build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(200, post(ping(), BOTH, JSON).statusCode());
+        assertTrue(EXECUTOR.received.isEmpty());
     }
 
     @Test

@@ -104,6 +104,15 @@ final class ChartConfigTest {
     }
 
     @Test
+    @DisplayName("no web origin may call /mcp by default; the ones listed in the values reach the service")
+    void mcpOriginsReachTheService() {
+        assertEquals("", ConfigYaml.of(Helm.defaultRender()).text("sandpod.mcp.allowed-origins"));
+        assertEquals("https://agents.example.com,http://localhost:3000", ConfigYaml.of(Helm.template("--set",
+                "config.mcp.allowedOrigins={https://agents.example.com,http://localhost:3000}"))
+                .text("sandpod.mcp.allowed-origins"));
+    }
+
+    @Test
     void serviceReadsItsApiKeysFromTheMountedSecret() {
         Manifests render = Helm.defaultRender();
         PodSpec pod = render.one(Deployment.class).getSpec().getTemplate().getSpec();

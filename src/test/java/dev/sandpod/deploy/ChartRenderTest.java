@@ -82,6 +82,8 @@ final class ChartRenderTest {
                           "/config/accessLog/format"),
                 arguments("a Secret name that isn't one", List.of("--set", "apiKeys.secretName=Team_Keys"),
                           "/apiKeys/secretName"),
+                arguments("an MCP origin that isn't one", List.of("--set", "config.mcp.allowedOrigins={javascript:alert(1)}"),
+                          "/config/mcp/allowedOrigins/0"),
                 arguments("sandboxes in the service's namespace", List.of("--set", "sandbox.namespace.name=" + Helm.NAMESPACE),
                           "must differ from the release namespace"));
     }
