@@ -53,12 +53,14 @@ final class CallerGate implements Filter {
         String address = proxies.clientOf(req.remotePeer().host(), req.headers().values(X_FORWARDED_FOR));
         perAddress.map(buckets -> buckets.take("address " + address)).filter(quota -> !quota.allowed())
                 .ifPresent(quota -> {
+                    Refusals.count(null, "address");
                     throw ApiException.rateLimited(quota, "this address");
                 });
         Caller caller = new Caller(keys.map(file -> keyIdOf(req, file.keys())).orElse(null), address);
         perClient.ifPresent(buckets -> {
             ClientBuckets.Quota quota = buckets.take(caller.client());
             if (!quota.allowed()) {
+                Refusals.count(caller.keyId(), "rate");
                 throw ApiException.rateLimited(quota, caller.keyId() != null ? "this API key" : "this address");
             }
             RateLimitHeaders.of(quota).forEach(res::header);

@@ -4,16 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Semaphore;
 
 import io.helidon.config.Config;
-import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Metrics;
-import io.helidon.metrics.api.Tag;
 
 import dev.sandpod.run.RunResult;
 
@@ -87,9 +83,7 @@ final class KeyQuotas {
     }
 
     private static ApiException refused(String keyId, String limit, ApiException refusal) {
-        Metrics.getOrCreate(Counter.builder("sandpod.key.refusals")
-                .description("Runs refused 429 by a limit of their API key: concurrency or the daily CPU quota")
-                .tags(List.of(Tag.create("key", keyId), Tag.create("limit", limit)))).increment();
+        Refusals.count(keyId, limit);
         return refusal;
     }
 }

@@ -22,6 +22,9 @@ import java.util.concurrent.CountDownLatch;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
 import io.helidon.webserver.WebServer;
 
 import dev.sandpod.run.RunResult;
@@ -128,6 +131,7 @@ class AccessControlTest {
     @DisplayName("each key has its own token bucket: past its burst 429 with Retry-After and RateLimit-* headers")
     void eachKeyHasItsOwnRate() throws Exception {
         URI base = start(keysOn(Map.of("sandpod.admission.rate-per-second", "0.05", "sandpod.admission.burst", "2")));
+        long refusedBefore = keyRefusals("alice", "rate");
         HttpResponse<String> first = post(base, "/v1/runs", Map.of("X-API-Key", ALICE));
         assertEquals(200, first.statusCode());
         assertEquals("2", first.headers().firstValue("RateLimit-Limit").orElseThrow());
@@ -144,6 +148,12 @@ class AccessControlTest {
         assertTrue(json(refused).get("detail").asText().contains("this API key"), refused.body());
         assertEquals(200, post(base, "/v1/runs", Map.of("X-API-Key", BOB)).statusCode(), "bob's bucket is his own");
         assertEquals(3, executor.received.size());
+        assertEquals(refusedBefore + 1, keyRefusals("alice", "rate"), "the refusal is counted for alice's key id");
+    }
+
+    private static long keyRefusals(String keyId, String limit) {
+        return Metrics.globalRegistry().counter("sandpod.key.refusals", List.of(Tag.create("key", keyId),
+                Tag.create("limit", limit))).map(Counter::count).orElse(0L);
     }
 
     @Test
