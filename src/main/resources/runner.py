@@ -26,19 +26,25 @@ OPTIONS:
 
 Job: one JSON object,
     {"code": str, "input": str, "args": [str], "files": [{"path", "content", "encoding": "utf8" | "base64"}],
-     "limits": {"timeMs", "cpuMs", "memoryMb", "outputBytes", "fileBytes", "maxProcs"},
+     "limits": {"timeMs", "cpuMs", "memoryMb", "outputBytes", "fileBytes", "maxProcs", "outFiles", "outFilesBytes"},
      "tests": [{"input", "expectedOutput"}]}            ("tests" present and non-empty: judge mode)
 File paths are relative, made of non-empty parts other than "." and ".."; "main.py" holds the code.
 
 Result: exactly one line on the runner's stdout, then exit status 0, whatever the program did:
     SANDPOD-RESULT {"status", "exitCode", "signal", "stdout", "stderr", "output", "truncated",
-                    "timeMs", "cpuMs", "memoryKb", "detail", "tests"?, "verdict"?}
+                    "timeMs", "cpuMs", "memoryKb", "detail", "files", "filesTruncated", "tests"?, "verdict"?}
 status: ok | runtime_error | timeout | memory_limit | output_limit | killed | internal_error; exitCode is
 null and signal a name ("SIGKILL") when a signal ended the program; detail is a short text for any status but
 ok. Judge mode runs the program once per test, each in a new process and a freshly written working
 directory; "tests" holds {"index", "verdict", "status", "stdout", "stderr", "timeMs"} per test, and "verdict"
 is the first one that is not "accepted" (else "accepted"); the other top-level fields are those of that test
 (else of the last one), except timeMs and cpuMs (sums) and memoryKb (peak).
+Files out: once the program has ended, however it ended (a timeout or a kill included), "files" holds
+[{"path", "size", "content" (base64)}] of the regular files under out/ in the working directory ("/"-separated,
+relative to out/; each directory's files in name order, then its subdirectories in name order), each file whole, and no more than limits.outFiles of them and limits.outFilesBytes of content: the first file past
+either cap and everything after it are left out and "filesTruncated" is true. Symlinks, FIFOs, devices and sockets
+are skipped (never followed, never opened), and so are names that are not UTF-8. The status stays the program's;
+an ok run that was cut says so in its detail. Judge mode returns no files.
 
 The program runs as [python, -E, -s, -u, -B, main.py, *args] in the working directory, with a minimal
 environment, its own pipes and session, rlimits CPU, FSIZE, NOFILE, CORE (and NPROC), and oom_score_adj
@@ -81,7 +87,8 @@ except (ImportError, OSError, AttributeError):
 
 PREFIX = "SANDPOD-RESULT "
 OOM_EVENT_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
-LIMIT_KEYS = ("timeMs", "cpuMs", "outputBytes", "fileBytes", "maxProcs")
+LIMIT_KEYS = ("timeMs", "cpuMs", "outputBytes", "fileBytes", "maxProcs", "outFiles", "outFilesBytes")
+OUT_DIR = "out"
 IGNORED_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGUSR1,
                    signal.SIGUSR2, signal.SIGALRM)
 CHILD_DEFAULT_SIGNALS = IGNORED_SIGNALS + (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD)
@@ -726,7 +733,84 @@ def run_once(job, data, options, wake_r):
             "signal": signal_name(-code) if code < 0 else None,
             "stdout": capture.text("stdout"), "stderr": capture.text("stderr"), "output": "".join(capture.output),
             "truncated": bool(capture.overflow), "timeMs": elapsed_ms,
-            "cpuMs": children_cpu_ms() - cpu_before, "memoryKb": usage.ru_maxrss, "detail": detail}
+            "cpuMs": children_cpu_ms() - cpu_before, "memoryKb": usage.ru_maxrss, "detail": detail,
+            "files": [], "filesTruncated": False}
+
+
+def add_files(envelope, workdir, limits):
+    """The files of out/ into the envelope; a cut shows in the detail only of an ok run, whose detail is free."""
+    envelope["files"], envelope["filesTruncated"] = collect_files(workdir, limits)
+    if envelope["filesTruncated"] and envelope["status"] == "ok":
+        envelope["detail"] = "out/ exceeded the limits of %d files and %d bytes: the rest was left out" % (
+            limits["outFiles"], limits["outFilesBytes"])
+
+
+def collect_files(workdir, limits):
+    """(files, truncated) for out/ below `workdir`. The program may still have a process racing us (outside a pid
+    namespace of our own), so nothing is trusted between the walk and the read: fwalk opens directories without
+    following a symlink, each file is opened with O_NOFOLLOW and O_NONBLOCK (a FIFO must not block the open) and
+    read only once fstat says it is a regular file, and no read takes more than the room left under the cap."""
+    files, top = [], os.path.join(workdir, OUT_DIR)
+    try:
+        if not stat.S_ISDIR(os.lstat(top).st_mode):
+            return files, False
+        return files, walk_out(top, files, limits)
+    except RecursionError:  # fwalk recurses once per level: a tree deeper than the stack ends the walk, not the run
+        return files, True
+    except OSError:
+        return files, False
+
+
+def walk_out(top, files, limits):
+    """Appends to `files` what fits under the caps; True when something was left out."""
+    room = limits["outFilesBytes"]
+    for dirpath, dirnames, filenames, dirfd in os.fwalk(top, follow_symlinks=False):
+        dirnames.sort()
+        prefix = dirpath[len(top) + 1:]
+        for name in sorted(filenames):
+            path = prefix + "/" + name if prefix else name
+            if not utf8_name(path):
+                continue
+            data = read_regular(dirfd, name, room)
+            if data is None:
+                continue
+            if len(files) == limits["outFiles"] or len(data) > room:
+                return True
+            room -= len(data)
+            files.append({"path": path, "size": len(data),
+                          "content": binascii.b2a_base64(data, newline=False).decode("ascii")})
+    return False
+
+
+def utf8_name(path):
+    try:
+        path.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # os.fsdecode's surrogateescape of a byte that is not UTF-8
+        return False
+
+
+def read_regular(dirfd, name, room):
+    """The content of a regular file, or of its first room + 1 bytes when it is bigger; None for anything else."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=dirfd)
+    except OSError:  # a symlink (ELOOP) or a name that has gone
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], room + 1
+        while left > 0:
+            chunk = os.read(fd, min(CHUNK, left))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def classify(cause, code, usage, capture, job, oom_killed):
@@ -801,7 +885,8 @@ def normalize(text):
 
 def failure(detail):
     return {"status": "internal_error", "exitCode": None, "signal": None, "stdout": "", "stderr": "",
-            "output": "", "truncated": False, "timeMs": 0, "cpuMs": 0, "memoryKb": 0, "detail": detail}
+            "output": "", "truncated": False, "timeMs": 0, "cpuMs": 0, "memoryKb": 0, "detail": detail,
+            "files": [], "filesTruncated": False}
 
 
 def emit(out, envelope):
@@ -826,7 +911,11 @@ def main():
         compile(b"", "", "exec")  # the first compile of a process sets up the parser: not on a forked program's time
         job = decode_job(read_job(options))  # a warm runner blocks here, ready to run at once
         write_files(options.workdir, job)
-        envelope = judge(job, options, wake_r) if job.tests else run_once(job, utf8(job.input), options, wake_r)
+        if job.tests:
+            envelope = judge(job, options, wake_r)
+        else:
+            envelope = run_once(job, utf8(job.input), options, wake_r)
+            add_files(envelope, options.workdir, job.limits)
     except JobError as e:
         envelope = failure(str(e))
     except Exception as e:  # a runner bug still ends in one envelope, without internals

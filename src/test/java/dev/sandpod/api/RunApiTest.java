@@ -73,7 +73,7 @@ class RunApiTest {
         EXECUTOR.received.clear();
         EXECUTOR.holdRunsUntil(new CountDownLatch(0));
         EXECUTOR.answering(request -> new RunResult("run-0000000000000000", dev.sandpod.run.Status.OK, 0, null,
-                request.code(), "", request.code(), false, 5, 3, 1000, "recording", null, List.of(), null));
+                request.code(), "", request.code(), false, 5, 3, 1000, "recording", null, List.of(), null, List.of(), false));
     }
 
     @Test
@@ -113,7 +113,7 @@ class RunApiTest {
     @DisplayName("The seed's POST / answers a timeout with 408 'Timeout of <ms> exceeded'")
     void seedRouteAnswersTimeoutWith408() throws Exception {
         EXECUTOR.answering(request -> new RunResult("run-0000000000000000", dev.sandpod.run.Status.TIMEOUT, null,
-                "SIGKILL", "", "", "", false, 2000, 2000, 1000, "recording", "wall time", List.of(), null));
+                "SIGKILL", "", "", "", false, 2000, 2000, 1000, "recording", "wall time", List.of(), null, List.of(), false));
         Answer answer = post("/", "{\"code\":\"while True: pass\",\"timeoutMs\":1000}");
         assertEquals(408, answer.status);
         assertEquals("Timeout of 1000 exceeded", answer.body.get("message").asText());
