@@ -41,10 +41,11 @@ is the first one that is not "accepted" (else "accepted"); the other top-level f
 (else of the last one), except timeMs and cpuMs (sums) and memoryKb (peak).
 Files out: once the program has ended, however it ended (a timeout or a kill included), "files" holds
 [{"path", "size", "content" (base64)}] of the regular files under out/ in the working directory ("/"-separated,
-relative to out/; each directory's files in name order, then its subdirectories in name order), each file whole, and no more than limits.outFiles of them and limits.outFilesBytes of content: the first file past
-either cap and everything after it are left out and "filesTruncated" is true. Symlinks, FIFOs, devices and sockets
-are skipped (never followed, never opened), and so are names that are not UTF-8. The status stays the program's;
-an ok run that was cut says so in its detail. Judge mode returns no files.
+relative to out/; each directory's files in name order, then its subdirectories in name order), each file whole,
+and no more than limits.outFiles of them and limits.outFilesBytes of content: the first file past either cap and
+everything after it are left out and "filesTruncated" is true. Symlinks, FIFOs, devices and sockets
+are skipped (never followed, never opened), and so are paths that are not UTF-8 or longer than 4096 bytes. The
+status stays the program's; an ok run that was cut says so in its detail. Judge mode returns no files.
 
 The program runs as [python, -E, -s, -u, -B, main.py, *args] in the working directory, with a minimal
 environment, its own pipes and session, rlimits CPU, FSIZE, NOFILE, CORE (and NPROC), and oom_score_adj
@@ -89,6 +90,7 @@ PREFIX = "SANDPOD-RESULT "
 OOM_EVENT_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
 LIMIT_KEYS = ("timeMs", "cpuMs", "outputBytes", "fileBytes", "maxProcs", "outFiles", "outFilesBytes")
 OUT_DIR = "out"
+MAX_OUT_PATH = 4096  # bytes of a returned path: the service bounds the envelope by it
 IGNORED_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGUSR1,
                    signal.SIGUSR2, signal.SIGALRM)
 CHILD_DEFAULT_SIGNALS = IGNORED_SIGNALS + (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD)
@@ -741,7 +743,7 @@ def add_files(envelope, workdir, limits):
     """The files of out/ into the envelope; a cut shows in the detail only of an ok run, whose detail is free."""
     envelope["files"], envelope["filesTruncated"] = collect_files(workdir, limits)
     if envelope["filesTruncated"] and envelope["status"] == "ok":
-        envelope["detail"] = "out/ exceeded the limits of %d files and %d bytes: the rest was left out" % (
+        envelope["detail"] = "out/ held more than a result carries (%d files, %d bytes): the rest was left out" % (
             limits["outFiles"], limits["outFilesBytes"])
 
 
@@ -767,9 +769,12 @@ def walk_out(top, files, limits):
     for dirpath, dirnames, filenames, dirfd in os.fwalk(top, follow_symlinks=False):
         dirnames.sort()
         prefix = dirpath[len(top) + 1:]
+        if not carried(prefix):  # nothing below can be carried either
+            dirnames.clear()
+            continue
         for name in sorted(filenames):
             path = prefix + "/" + name if prefix else name
-            if not utf8_name(path):
+            if not carried(path):
                 continue
             data = read_regular(dirfd, name, room)
             if data is None:
@@ -782,10 +787,11 @@ def walk_out(top, files, limits):
     return False
 
 
-def utf8_name(path):
+def carried(path):
+    """Whether a result can carry the path: UTF-8, and no longer than MAX_OUT_PATH (fwalk's dir fds reach past
+    PATH_MAX)."""
     try:
-        path.encode("utf-8")
-        return True
+        return len(path.encode("utf-8")) <= MAX_OUT_PATH
     except UnicodeEncodeError:  # os.fsdecode's surrogateescape of a byte that is not UTF-8
         return False
 

@@ -85,6 +85,9 @@ class RunApiTest {
         assertEquals("application/json", answer.contentType);
         assertEquals("ok", answer.body.get("status").asText());
         assertEquals("print(1)", answer.body.get("stdout").asText());
+        assertTrue(answer.body.get("files").isArray(), "files is there when the program left none");
+        assertEquals(0, answer.body.get("files").size());
+        assertEquals(false, answer.body.get("filesTruncated").asBoolean(true));
         var request = EXECUTOR.received.getFirst();
         assertEquals("x\n", request.input());
         assertEquals(1500, request.limits().timeMs());
@@ -99,6 +102,8 @@ class RunApiTest {
         assertEquals(2000, limits.timeMs());
         assertEquals(128, limits.memoryMb());
         assertEquals(65536, limits.outputBytes());
+        assertEquals(64, limits.outFiles());
+        assertEquals(4 << 20, limits.outFilesBytes());
     }
 
     @Test
