@@ -44,8 +44,9 @@ Files out: once the program has ended, however it ended (a timeout or a kill inc
 relative to out/; each directory's files in name order, then its subdirectories in name order), each file whole,
 and no more than limits.outFiles of them and limits.outFilesBytes of content: the first file past either cap and
 everything after it are left out and "filesTruncated" is true. Symlinks, FIFOs, devices and sockets
-are skipped (never followed, never opened), and so are paths that are not UTF-8 or longer than 4096 bytes. The
-status stays the program's; an ok run that was cut says so in its detail. Judge mode returns no files.
+are skipped (never followed, never opened), and so are paths that are not UTF-8 or longer than 4096 bytes. The walk
+looks at no more than 10000 names and 64 levels below out/; past either it is cut too. The status stays the
+program's; an ok run that was cut says so in its detail. Judge mode returns no files.
 
 The program runs as [python, -E, -s, -u, -B, main.py, *args] in the working directory, with a minimal
 environment, its own pipes and session, rlimits CPU, FSIZE, NOFILE, CORE (and NPROC), and oom_score_adj
@@ -91,6 +92,9 @@ OOM_EVENT_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory
 LIMIT_KEYS = ("timeMs", "cpuMs", "outputBytes", "fileBytes", "maxProcs", "outFiles", "outFilesBytes")
 OUT_DIR = "out"
 MAX_OUT_PATH = 4096  # bytes of a returned path: the service bounds the envelope by it
+MAX_OUT_NAMES = 10000
+MAX_OUT_DEPTH = 64
+DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK
 IGNORED_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGUSR1,
                    signal.SIGUSR2, signal.SIGALRM)
 CHILD_DEFAULT_SIGNALS = IGNORED_SIGNALS + (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD)
@@ -748,48 +752,93 @@ def add_files(envelope, workdir, limits):
 
 
 def collect_files(workdir, limits):
-    """(files, truncated) for out/ below `workdir`. The program may still have a process racing us (outside a pid
-    namespace of our own), so nothing is trusted between the walk and the read: fwalk opens directories without
-    following a symlink, each file is opened with O_NOFOLLOW and O_NONBLOCK (a FIFO must not block the open) and
-    read only once fstat says it is a regular file, and no read takes more than the room left under the cap."""
-    files, top = [], os.path.join(workdir, OUT_DIR)
+    """(files, truncated) for out/ below `workdir`. A process of the program may still be racing us (where the
+    runner is not the sandbox's PID 1), so nothing is trusted between a look and a read: every directory is opened
+    below its parent's fd without following a symlink, and a file is read only once fstat on its own fd says regular
+    (see read_regular)."""
     try:
-        if not stat.S_ISDIR(os.lstat(top).st_mode):
-            return files, False
-        return files, walk_out(top, files, limits)
-    except RecursionError:  # fwalk recurses once per level: a tree deeper than the stack ends the walk, not the run
-        return files, True
-    except OSError:
-        return files, False
+        top = os.open(os.path.join(workdir, OUT_DIR), DIRECTORY_FLAGS)
+    except OSError:  # no out/, or a symlink where it should be
+        return [], False
+    try:
+        walk = OutWalk(limits)
+        walk.visit(top, "", 0)
+        return walk.files, walk.cut
+    finally:
+        os.close(top)
 
 
-def walk_out(top, files, limits):
-    """Appends to `files` what fits under the caps; True when something was left out."""
-    room = limits["outFilesBytes"]
-    for dirpath, dirnames, filenames, dirfd in os.fwalk(top, follow_symlinks=False):
-        dirnames.sort()
-        prefix = dirpath[len(top) + 1:]
-        if not carried(prefix):  # nothing below can be carried either
-            dirnames.clear()
-            continue
-        for name in sorted(filenames):
-            path = prefix + "/" + name if prefix else name
+class OutWalk:
+    """Depth first: each directory's files by name, then its subdirectories by name. No more than MAX_OUT_NAMES
+    names in all and MAX_OUT_DEPTH levels are looked at, so neither a directory of a million empty files nor a tree
+    deeper than the stack costs the runner its memory, its fds or its time."""
+
+    def __init__(self, limits):
+        self.files, self.cut, self.names_left = [], False, MAX_OUT_NAMES
+        self.max_files, self.room = limits["outFiles"], limits["outFilesBytes"]
+
+    def visit(self, fd, prefix, depth):
+        """Walks the directory open as `fd`; False once the walk is over."""
+        subdirs = []
+        for name in self.names(fd):
+            path = prefix + name
             if not carried(path):
                 continue
-            data = read_regular(dirfd, name, room)
-            if data is None:
+            try:
+                mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+            except OSError:
                 continue
-            if len(files) == limits["outFiles"] or len(data) > room:
-                return True
-            room -= len(data)
-            files.append({"path": path, "size": len(data),
-                          "content": binascii.b2a_base64(data, newline=False).decode("ascii")})
-    return False
+            if stat.S_ISDIR(mode):
+                subdirs.append(name)
+            elif stat.S_ISREG(mode) and not self.take(fd, name, path):
+                return False
+        for name in subdirs:
+            if depth == MAX_OUT_DEPTH:
+                self.cut = True
+                return False
+            try:
+                sub = os.open(name, DIRECTORY_FLAGS, dir_fd=fd)
+            except OSError:
+                continue
+            try:
+                if not self.visit(sub, prefix + name + "/", depth + 1):
+                    return False
+            finally:
+                os.close(sub)
+        return True
+
+    def names(self, fd):
+        """The directory's names, sorted, as many as the budget has left: a cut where it runs out."""
+        names = []
+        try:
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if len(names) == self.names_left:
+                        self.cut = True
+                        break
+                    names.append(entry.name)
+        except OSError:  # a directory the program made unreadable
+            pass
+        self.names_left -= len(names)
+        return sorted(names)
+
+    def take(self, fd, name, path):
+        """Adds one file unless it is no regular one; False, and a cut, once it would pass a cap."""
+        data = read_regular(fd, name, self.room)
+        if data is None:
+            return True
+        if len(self.files) == self.max_files or len(data) > self.room:
+            self.cut = True
+            return False
+        self.room -= len(data)
+        self.files.append({"path": path, "size": len(data),
+                           "content": binascii.b2a_base64(data, newline=False).decode("ascii")})
+        return True
 
 
 def carried(path):
-    """Whether a result can carry the path: UTF-8, and no longer than MAX_OUT_PATH (fwalk's dir fds reach past
-    PATH_MAX)."""
+    """Whether a result can carry the path: UTF-8, and no longer than MAX_OUT_PATH (a walk through directory fds
+    reaches past PATH_MAX)."""
     try:
         return len(path.encode("utf-8")) <= MAX_OUT_PATH
     except UnicodeEncodeError:  # os.fsdecode's surrogateescape of a byte that is not UTF-8
@@ -797,7 +846,8 @@ def carried(path):
 
 
 def read_regular(dirfd, name, room):
-    """The content of a regular file, or of its first room + 1 bytes when it is bigger; None for anything else."""
+    """The content of a regular file, or of its first room + 1 bytes when it is bigger; None for anything else.
+    O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer."""
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=dirfd)
     except OSError:  # a symlink (ELOOP) or a name that has gone
