@@ -26,19 +26,27 @@ OPTIONS:
 
 Job: one JSON object,
     {"code": str, "input": str, "args": [str], "files": [{"path", "content", "encoding": "utf8" | "base64"}],
-     "limits": {"timeMs", "cpuMs", "memoryMb", "outputBytes", "fileBytes", "maxProcs"},
+     "limits": {"timeMs", "cpuMs", "memoryMb", "outputBytes", "fileBytes", "maxProcs", "outFiles", "outFilesBytes"},
      "tests": [{"input", "expectedOutput"}]}            ("tests" present and non-empty: judge mode)
 File paths are relative, made of non-empty parts other than "." and ".."; "main.py" holds the code.
 
 Result: exactly one line on the runner's stdout, then exit status 0, whatever the program did:
     SANDPOD-RESULT {"status", "exitCode", "signal", "stdout", "stderr", "output", "truncated",
-                    "timeMs", "cpuMs", "memoryKb", "detail", "tests"?, "verdict"?}
+                    "timeMs", "cpuMs", "memoryKb", "detail", "files", "filesTruncated", "tests"?, "verdict"?}
 status: ok | runtime_error | timeout | memory_limit | output_limit | killed | internal_error; exitCode is
 null and signal a name ("SIGKILL") when a signal ended the program; detail is a short text for any status but
 ok. Judge mode runs the program once per test, each in a new process and a freshly written working
 directory; "tests" holds {"index", "verdict", "status", "stdout", "stderr", "timeMs"} per test, and "verdict"
 is the first one that is not "accepted" (else "accepted"); the other top-level fields are those of that test
 (else of the last one), except timeMs and cpuMs (sums) and memoryKb (peak).
+Files out: once the program has ended, however it ended (a timeout or a kill included), "files" holds
+[{"path", "size", "content" (base64)}] of the regular files under out/ in the working directory ("/"-separated,
+relative to out/; each directory's files in name order, then its subdirectories in name order), each file whole,
+and no more than limits.outFiles of them and limits.outFilesBytes of content: the first file past either cap and
+everything after it are left out and "filesTruncated" is true. Symlinks, FIFOs, devices and sockets
+are skipped (never followed, never opened), and so are paths that are not UTF-8 or longer than 4096 bytes. The walk
+looks at no more than 10000 names and 64 levels below out/; past either it is cut too. The status stays the
+program's; an ok run that was cut says so in its detail. Judge mode returns no files.
 
 The program runs as [python, -E, -s, -u, -B, main.py, *args] in the working directory, with a minimal
 environment, its own pipes and session, rlimits CPU, FSIZE, NOFILE, CORE (and NPROC), and oom_score_adj
@@ -81,7 +89,12 @@ except (ImportError, OSError, AttributeError):
 
 PREFIX = "SANDPOD-RESULT "
 OOM_EVENT_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
-LIMIT_KEYS = ("timeMs", "cpuMs", "outputBytes", "fileBytes", "maxProcs")
+LIMIT_KEYS = ("timeMs", "cpuMs", "outputBytes", "fileBytes", "maxProcs", "outFiles", "outFilesBytes")
+OUT_DIR = "out"
+MAX_OUT_PATH = 4096  # bytes of a returned path: the service bounds the envelope by it
+MAX_OUT_NAMES = 10000
+MAX_OUT_DEPTH = 64
+DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK
 IGNORED_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGUSR1,
                    signal.SIGUSR2, signal.SIGALRM)
 CHILD_DEFAULT_SIGNALS = IGNORED_SIGNALS + (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD)
@@ -726,7 +739,134 @@ def run_once(job, data, options, wake_r):
             "signal": signal_name(-code) if code < 0 else None,
             "stdout": capture.text("stdout"), "stderr": capture.text("stderr"), "output": "".join(capture.output),
             "truncated": bool(capture.overflow), "timeMs": elapsed_ms,
-            "cpuMs": children_cpu_ms() - cpu_before, "memoryKb": usage.ru_maxrss, "detail": detail}
+            "cpuMs": children_cpu_ms() - cpu_before, "memoryKb": usage.ru_maxrss, "detail": detail,
+            "files": [], "filesTruncated": False}
+
+
+def add_files(envelope, workdir, limits):
+    """The files of out/ into the envelope; a cut shows in the detail only of an ok run, whose detail is free."""
+    envelope["files"], envelope["filesTruncated"] = collect_files(workdir, limits)
+    if envelope["filesTruncated"] and envelope["status"] == "ok":
+        envelope["detail"] = "out/ held more than a result carries (%d files, %d bytes): the rest was left out" % (
+            limits["outFiles"], limits["outFilesBytes"])
+
+
+def collect_files(workdir, limits):
+    """(files, truncated) for out/ below `workdir`. A process of the program may still be racing us (where the
+    runner is not the sandbox's PID 1), so nothing is trusted between a look and a read: every directory is opened
+    below its parent's fd without following a symlink, and a file is read only once fstat on its own fd says regular
+    (see read_regular)."""
+    try:
+        top = os.open(os.path.join(workdir, OUT_DIR), DIRECTORY_FLAGS)
+    except OSError:  # no out/, or a symlink where it should be
+        return [], False
+    try:
+        walk = OutWalk(limits)
+        walk.visit(top, "", 0)
+        return walk.files, walk.cut
+    finally:
+        os.close(top)
+
+
+class OutWalk:
+    """Depth first: each directory's files by name, then its subdirectories by name. No more than MAX_OUT_NAMES
+    names in all and MAX_OUT_DEPTH levels are looked at, so neither a directory of a million empty files nor a tree
+    deeper than the stack costs the runner its memory, its fds or its time."""
+
+    def __init__(self, limits):
+        self.files, self.cut, self.names_left = [], False, MAX_OUT_NAMES
+        self.max_files, self.room = limits["outFiles"], limits["outFilesBytes"]
+
+    def visit(self, fd, prefix, depth):
+        """Walks the directory open as `fd`; False once the walk is over."""
+        subdirs = []
+        for name in self.names(fd):
+            path = prefix + name
+            if not carried(path):
+                continue
+            try:
+                mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            if stat.S_ISDIR(mode):
+                subdirs.append(name)
+            elif stat.S_ISREG(mode) and not self.take(fd, name, path):
+                return False
+        for name in subdirs:
+            if depth == MAX_OUT_DEPTH:
+                self.cut = True
+                return False
+            try:
+                sub = os.open(name, DIRECTORY_FLAGS, dir_fd=fd)
+            except OSError:
+                continue
+            try:
+                if not self.visit(sub, prefix + name + "/", depth + 1):
+                    return False
+            finally:
+                os.close(sub)
+        return True
+
+    def names(self, fd):
+        """The directory's names, sorted, as many as the budget has left: a cut where it runs out."""
+        names = []
+        try:
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if len(names) == self.names_left:
+                        self.cut = True
+                        break
+                    names.append(entry.name)
+        except OSError:  # a directory the program made unreadable
+            pass
+        self.names_left -= len(names)
+        return sorted(names)
+
+    def take(self, fd, name, path):
+        """Adds one file unless it is no regular one; False, and a cut, once it would pass a cap."""
+        data = read_regular(fd, name, self.room)
+        if data is None:
+            return True
+        if len(self.files) == self.max_files or len(data) > self.room:
+            self.cut = True
+            return False
+        self.room -= len(data)
+        self.files.append({"path": path, "size": len(data),
+                           "content": binascii.b2a_base64(data, newline=False).decode("ascii")})
+        return True
+
+
+def carried(path):
+    """Whether a result can carry the path: UTF-8, and no longer than MAX_OUT_PATH (a walk through directory fds
+    reaches past PATH_MAX)."""
+    try:
+        return len(path.encode("utf-8")) <= MAX_OUT_PATH
+    except UnicodeEncodeError:  # os.fsdecode's surrogateescape of a byte that is not UTF-8
+        return False
+
+
+def read_regular(dirfd, name, room):
+    """The content of a regular file, or of its first room + 1 bytes when it is bigger; None for anything else.
+    O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=dirfd)
+    except OSError:  # a symlink (ELOOP) or a name that has gone
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], room + 1
+        while left > 0:
+            chunk = os.read(fd, min(CHUNK, left))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def classify(cause, code, usage, capture, job, oom_killed):
@@ -801,7 +941,8 @@ def normalize(text):
 
 def failure(detail):
     return {"status": "internal_error", "exitCode": None, "signal": None, "stdout": "", "stderr": "",
-            "output": "", "truncated": False, "timeMs": 0, "cpuMs": 0, "memoryKb": 0, "detail": detail}
+            "output": "", "truncated": False, "timeMs": 0, "cpuMs": 0, "memoryKb": 0, "detail": detail,
+            "files": [], "filesTruncated": False}
 
 
 def emit(out, envelope):
@@ -826,7 +967,11 @@ def main():
         compile(b"", "", "exec")  # the first compile of a process sets up the parser: not on a forked program's time
         job = decode_job(read_job(options))  # a warm runner blocks here, ready to run at once
         write_files(options.workdir, job)
-        envelope = judge(job, options, wake_r) if job.tests else run_once(job, utf8(job.input), options, wake_r)
+        if job.tests:
+            envelope = judge(job, options, wake_r)
+        else:
+            envelope = run_once(job, utf8(job.input), options, wake_r)
+            add_files(envelope, options.workdir, job.limits)
     except JobError as e:
         envelope = failure(str(e))
     except Exception as e:  # a runner bug still ends in one envelope, without internals

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.sandpod.run.OutputFile;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.TestOutcome;
 
@@ -91,6 +92,8 @@ final class Json {
         body.put("cpuMs", result.cpuMs());
         body.put("memoryKb", result.memoryKb());
         body.put("backend", result.backend());
+        body.put("files", files(result.files()));
+        body.put("filesTruncated", result.filesTruncated());
         if (result.detail() != null) {
             body.put("detail", result.detail());
         }
@@ -108,6 +111,17 @@ final class Json {
         body.put("status", problem.status());
         body.put("detail", problem.detail());
         return body;
+    }
+
+    private static List<Map<String, Object>> files(List<OutputFile> files) {
+        return files.stream().map(file -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("path", file.path());
+            body.put("size", file.size());
+            body.put("mimeType", file.mimeType());
+            body.put("content", file.contentBase64());
+            return body;
+        }).toList();
     }
 
     private static List<Map<String, Object>> tests(List<TestOutcome> tests) {

@@ -7,7 +7,10 @@ import dev.sandpod.run.Limits;
 /** The request caps and the defaults for limits a request leaves out, from {@code sandpod.limits}. */
 public record LimitPolicy(int maxCodeBytes, int maxInputBytes, int defaultTimeoutMs, int maxTimeoutMs, int defaultMemoryMb,
                    int minMemoryMb, int maxMemoryMb, long outputBytes, long fileBytes, int maxProcs, int maxArgs,
-                   int maxFiles, int maxFileBytes, int maxTests) {
+                   int maxFiles, int maxFileBytes, int maxTests, int maxOutputFiles, long maxOutputFilesBytes) {
+    /** The envelope carries the files' bytes as base64 in one line that the backends hold in memory: keep it modest. */
+    static final long MAX_OUTPUT_FILES_BYTES_CEILING = 64L << 20;
+
     public LimitPolicy {
         positive("max-code-bytes", maxCodeBytes);
         positive("max-input-bytes", maxInputBytes);
@@ -24,6 +27,11 @@ public record LimitPolicy(int maxCodeBytes, int maxInputBytes, int defaultTimeou
         }
         if (outputBytes < 1 || fileBytes < 1 || maxArgs < 0 || maxFiles < 0 || maxFileBytes < 0 || maxTests < 0) {
             throw new IllegalArgumentException("output-bytes and file-bytes must be positive, the other caps >= 0");
+        }
+        positive("max-output-files", maxOutputFiles);
+        if (maxOutputFilesBytes < 1 || maxOutputFilesBytes > MAX_OUTPUT_FILES_BYTES_CEILING) {
+            throw new IllegalArgumentException("max-output-files-bytes must be within 1.." + MAX_OUTPUT_FILES_BYTES_CEILING
+                    + ": " + maxOutputFilesBytes);
         }
     }
 
@@ -42,7 +50,9 @@ public record LimitPolicy(int maxCodeBytes, int maxInputBytes, int defaultTimeou
                 limits.get("max-args").asInt().get(),
                 limits.get("max-files").asInt().get(),
                 limits.get("max-file-bytes").asInt().get(),
-                limits.get("max-tests").asInt().get());
+                limits.get("max-tests").asInt().get(),
+                limits.get("max-output-files").asInt().get(),
+                limits.get("max-output-files-bytes").asLong().get());
     }
 
     /** The limits of a request that sets none: what a warm sandbox is started with. */
@@ -52,7 +62,8 @@ public record LimitPolicy(int maxCodeBytes, int maxInputBytes, int defaultTimeou
 
     /** The CPU limit follows the wall limit: a program can never use more CPU than it has wall time. */
     Limits limits(int timeoutMs, int memoryMb) {
-        return new Limits(timeoutMs, timeoutMs, memoryMb, outputBytes, fileBytes, maxProcs);
+        return new Limits(timeoutMs, timeoutMs, memoryMb, outputBytes, fileBytes, maxProcs, maxOutputFiles,
+                maxOutputFilesBytes);
     }
 
     private static void positive(String key, int value) {

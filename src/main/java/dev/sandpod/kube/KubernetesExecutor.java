@@ -16,6 +16,7 @@ import dev.sandpod.run.BackendUnavailableException;
 import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.Limits;
+import dev.sandpod.run.OutputFile;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
@@ -126,7 +127,7 @@ public final class KubernetesExecutor implements Executor {
     private Optional<RunResult> runWarm(String name, String job, RunRequest request, RunId id, long started, long deadline)
             throws InterruptedException {
         CompletableFuture<Pod> end = watcher.await(name);
-        int maxBytes = logLimitBytes(request.limits().outputBytes(), request.tests().size());
+        int maxBytes = logLimitBytes(request.limits(), request.tests().size());
         Attach attach = Attach.open(client, config.namespace(), name, job, maxBytes);
         try {
             Duration runs = Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(config.completionMargin());
@@ -174,10 +175,18 @@ public final class KubernetesExecutor implements Executor {
         }
     }
 
-    /** The log size that holds any envelope the runner can print: its outputs are capped, JSON may inflate them. */
-    static int logLimitBytes(long outputBytes, int tests) {
+    /**
+     * The log size that holds any envelope the runner can print: its outputs are capped, JSON may inflate them, and the
+     * files of out/ add their base64 (a judged run carries none, but one bound for both keeps this simple).
+     */
+    static int logLimitBytes(Limits limits, int tests) {
+        return logLimitBytes(limits.outputBytes(), tests, limits.outFiles(), limits.outFilesBytes());
+    }
+
+    static int logLimitBytes(long outputBytes, int tests, int outFiles, long outFilesBytes) {
         long streams = 4 + 2L * tests; // stdout, stderr, and output holding both; two per judged test
-        long bytes = streams * outputBytes * JSON_ESCAPE_WORST_CASE + LOG_SLACK_BYTES;
+        long bytes = streams * outputBytes * JSON_ESCAPE_WORST_CASE + OutputFile.envelopeBytes(outFiles, outFilesBytes)
+                + LOG_SLACK_BYTES;
         return (int) Math.min(Integer.MAX_VALUE, bytes);
     }
 
@@ -213,7 +222,7 @@ public final class KubernetesExecutor implements Executor {
         String log;
         try {
             // one GET: fabric8's getLog() would first list the pod (and may watch it) to wait until it is ready
-            log = api.get(logPath(name, logLimitBytes(request.limits().outputBytes(), request.tests().size())),
+            log = api.get(logPath(name, logLimitBytes(request.limits(), request.tests().size())),
                     left(deadline));
         } catch (KubernetesClientException e) {
             if (ApiCalls.unavailable(e)) {
@@ -378,7 +387,7 @@ public final class KubernetesExecutor implements Executor {
 
     private static RunResult limitHit(Status status, String detail, RunRequest request, RunId id, long started) {
         return new RunResult(id.value(), status, null, "SIGKILL", "", "", "", false, elapsedMs(started), 0, 0, NAME, detail,
-                List.of(), request.judged() ? status.wireName() : null);
+                List.of(), request.judged() ? status.wireName() : null, List.of(), false);
     }
 
     private static RunResult internalError(RunId id, String detail, long started) {

@@ -14,14 +14,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
+import dev.sandpod.run.Limits;
+import dev.sandpod.run.OutputFile;
+
 /**
  * One started jail: its process, its cgroup, its host uid and, on the cold path, the directory of its job file.
  * Single use: {@link #close} kills everything in it and removes what the host made for it.
  */
 final class Jail implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Jail.class.getName());
-    /** The runner prints one envelope holding at most a few capped outputs; more than this is not a runner's. */
-    private static final int MAX_STDOUT_BYTES = 16 << 20;
+    /**
+     * The runner prints one envelope holding at most a few capped outputs and the files of out/ (their own bound is
+     * added to this); more than that is not a runner's.
+     */
+    private static final int MAX_OUTPUTS_BYTES = 16 << 20;
     private static final int MAX_STDERR_BYTES = 8 << 10;
     private static final Duration TEARDOWN = Duration.ofSeconds(5);
 
@@ -39,12 +45,13 @@ final class Jail implements AutoCloseable {
     /**
      * @param hostUid  the leased host uid, or -1 when the jail runs as the service's own uid
      * @param jobDir   the cold path's job directory, or null for a warm jail
+     * @param limits   what the jail was started with; its files caps are the service's, the same for every run
      * @param pipeIo   platform threads for the two reads of the jail's pipes, which block for the jail's whole life
      *                 (see {@link Jails})
      * @param onClosed told once the jail is torn down
      */
-    Jail(String name, Process process, RunCgroup cgroup, HostUids uids, int hostUid, Path jobDir, Executor pipeIo,
-         Consumer<Jail> onClosed) {
+    Jail(String name, Process process, RunCgroup cgroup, HostUids uids, int hostUid, Path jobDir, Limits limits,
+         Executor pipeIo, Consumer<Jail> onClosed) {
         this.name = name;
         this.process = process;
         this.cgroup = cgroup;
@@ -52,7 +59,8 @@ final class Jail implements AutoCloseable {
         this.hostUid = hostUid;
         this.jobDir = jobDir;
         this.onClosed = onClosed;
-        this.stdout = drain(process.getInputStream(), MAX_STDOUT_BYTES, pipeIo);
+        long stdoutCap = MAX_OUTPUTS_BYTES + OutputFile.envelopeBytes(limits.outFiles(), limits.outFilesBytes());
+        this.stdout = drain(process.getInputStream(), (int) Math.min(Integer.MAX_VALUE, stdoutCap), pipeIo);
         this.stderr = drain(process.getErrorStream(), MAX_STDERR_BYTES, pipeIo);
     }
 

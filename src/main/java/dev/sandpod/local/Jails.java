@@ -220,7 +220,7 @@ final class Jails implements AutoCloseable {
             deleteJobDir(jobDir);
             throw e;
         }
-        return new Jail(name, process, cgroup, uids, hostUid, jobDir, pipeIo, live::remove);
+        return new Jail(name, process, cgroup, uids, hostUid, jobDir, limits, pipeIo, live::remove);
     }
 
     private static byte[] randomBytes() {

@@ -204,7 +204,7 @@ public final class LocalExecutor implements Executor {
     private static RunResult synthesized(RunRequest request, RunId id, Status status, String signal, String detail,
                                          long timeMs, Evidence evidence) {
         return new RunResult(id.value(), status, null, signal, "", "", "", false, timeMs, evidence.cpuMs(),
-                evidence.peakMemoryKb(), NAME, detail, List.of(), request.judged() ? status.wireName() : null);
+                evidence.peakMemoryKb(), NAME, detail, List.of(), request.judged() ? status.wireName() : null, List.of(), false);
     }
 
     /** What the cgroup saw, read before it is removed; zeros where a counter could not be read. */

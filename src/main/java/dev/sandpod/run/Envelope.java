@@ -59,6 +59,13 @@ public final class Envelope {
                     Status.fromWire(test.path("status").asText("internal_error")), text(test, "stdout"),
                     text(test, "stderr"), test.path("timeMs").asLong()));
         }
+        List<OutputFile> files = new ArrayList<>();
+        boolean filesTruncated = node.path("filesTruncated").asBoolean(false);
+        for (JsonNode entry : node.path("files")) {
+            Optional<OutputFile> file = OutputFile.fromEnvelope(entry);
+            file.ifPresent(files::add);
+            filesTruncated |= file.isEmpty(); // a malformed entry is dropped, and the client told that one is missing
+        }
         return Optional.of(new RunResult(id.value(), status,
                 node.path("exitCode").isInt() ? node.get("exitCode").asInt() : null,
                 nullableText(node, "signal"),
@@ -72,7 +79,9 @@ public final class Envelope {
                 backend,
                 nullableText(node, "detail"),
                 tests,
-                nullableText(node, "verdict")));
+                nullableText(node, "verdict"),
+                files,
+                filesTruncated));
     }
 
     private static String text(JsonNode node, String field) {

@@ -31,7 +31,9 @@ public final class JobCodec {
                 "memoryMb", limits.memoryMb(),
                 "outputBytes", limits.outputBytes(),
                 "fileBytes", limits.fileBytes(),
-                "maxProcs", limits.maxProcs()));
+                "maxProcs", limits.maxProcs(),
+                "outFiles", limits.outFiles(),
+                "outFilesBytes", limits.outFilesBytes()));
         if (request.judged()) {
             job.put("tests", request.tests());
         }

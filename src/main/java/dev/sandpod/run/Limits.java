@@ -9,8 +9,19 @@ package dev.sandpod.run;
  * @param outputBytes cap on each of stdout and stderr
  * @param fileBytes   largest file the program may write (RLIMIT_FSIZE) and size of its writable tmpfs
  * @param maxProcs    processes and threads the sandbox may hold
+ * @param outFiles    most files under {@code out/} a result carries
+ * @param outFilesBytes most bytes of content (before base64) those files carry together
  */
-public record Limits(int timeMs, int cpuMs, int memoryMb, long outputBytes, long fileBytes, int maxProcs) {
+public record Limits(int timeMs, int cpuMs, int memoryMb, long outputBytes, long fileBytes, int maxProcs, int outFiles,
+                     long outFilesBytes) {
+    public static final int DEFAULT_OUT_FILES = 64;
+    public static final long DEFAULT_OUT_FILES_BYTES = 4L << 20;
+
+    /** Limits with the default files caps of {@code sandpod.limits}. */
+    public Limits(int timeMs, int cpuMs, int memoryMb, long outputBytes, long fileBytes, int maxProcs) {
+        this(timeMs, cpuMs, memoryMb, outputBytes, fileBytes, maxProcs, DEFAULT_OUT_FILES, DEFAULT_OUT_FILES_BYTES);
+    }
+
     public Limits {
         if (timeMs < 1) {
             throw new IllegalArgumentException("timeMs < 1: " + timeMs);
@@ -29,6 +40,9 @@ public record Limits(int timeMs, int cpuMs, int memoryMb, long outputBytes, long
         }
         if (maxProcs < 1) {
             throw new IllegalArgumentException("maxProcs < 1: " + maxProcs);
+        }
+        if (outFiles < 1 || outFilesBytes < 1) {
+            throw new IllegalArgumentException("outFiles or outFilesBytes < 1: " + outFiles + ", " + outFilesBytes);
         }
     }
 }

@@ -59,7 +59,7 @@ class AccessControlTest {
     @BeforeEach
     void answerOk() {
         executor.answering(request -> new RunResult("run-0000000000000000", Status.OK, 0, null, "1\n", "", "1\n", false,
-                5, 700, 1000, "recording", null, List.of(), null));
+                5, 700, 1000, "recording", null, List.of(), null, List.of(), false));
     }
 
     @AfterEach

@@ -55,7 +55,7 @@ class DrainTest {
     void start() {
         executor.holdRunsUntil(gate);
         executor.answering(request -> new RunResult("run-0000000000000000", Status.OK, 0, null, "done", "", "done", false,
-                5, 3, 1000, "recording", null, List.of(), null));
+                5, 3, 1000, "recording", null, List.of(), null, List.of(), false));
         server = WebServer.builder()
                 .config(CONFIG.get("server"))
                 .port(0)

@@ -84,7 +84,7 @@ class KeyQuotasTest {
 
     private static RunResult used(long cpuMs) {
         return new RunResult("run-0000000000000000", Status.OK, 0, null, "", "", "", false, cpuMs, cpuMs, 1000,
-                "test", null, List.of(), null);
+                "test", null, List.of(), null, List.of(), false);
     }
 
     private static final class MutableClock extends Clock {

@@ -28,7 +28,7 @@ class LimitPolicyPropertyTest {
         LimitPolicy policy;
         try {
             policy = new LimitPolicy(maxCode, maxInput, defaultTimeout, maxTimeout, defaultMemory, minMemory, maxMemory,
-                    65536, 16 << 20, maxProcs, maxArgs, 32, 1 << 20, 32);
+                    65536, 16 << 20, maxProcs, maxArgs, 32, 1 << 20, 32, 64, 4 << 20);
         } catch (IllegalArgumentException e) {
             assertFalse(consistent, e.getMessage());
             return;

@@ -61,7 +61,7 @@ class McpTransportTest {
         EXECUTOR.received.clear();
         EXECUTOR.holdRunsUntil(new CountDownLatch(0));
         EXECUTOR.answering(request -> new RunResult("run-0000000000000000", Status.OK, 0, null, request.code(), "",
-                request.code(), false, 5, 3, 1000, "recording", null, List.of(), null));
+                request.code(), false, 5, 3, 1000, "recording", null, List.of(), null, List.of(), false));
     }
 
     @Test

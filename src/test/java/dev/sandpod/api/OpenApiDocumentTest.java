@@ -82,6 +82,8 @@ class OpenApiDocumentTest {
         assertEquals(limits.get("max-args").asInt().get(), map(properties, "args").get("maxItems"));
         assertEquals(limits.get("max-files").asInt().get(), map(properties, "files").get("maxItems"));
         assertEquals(limits.get("max-tests").asInt().get(), map(properties, "tests").get("maxItems"));
+        Map<String, Object> result = map(schema("RunResult"), "properties");
+        assertEquals(limits.get("max-output-files").asInt().get(), map(result, "files").get("maxItems"));
     }
 
     @Test

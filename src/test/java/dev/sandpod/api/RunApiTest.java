@@ -73,7 +73,7 @@ class RunApiTest {
         EXECUTOR.received.clear();
         EXECUTOR.holdRunsUntil(new CountDownLatch(0));
         EXECUTOR.answering(request -> new RunResult("run-0000000000000000", dev.sandpod.run.Status.OK, 0, null,
-                request.code(), "", request.code(), false, 5, 3, 1000, "recording", null, List.of(), null));
+                request.code(), "", request.code(), false, 5, 3, 1000, "recording", null, List.of(), null, List.of(), false));
     }
 
     @Test
@@ -85,6 +85,9 @@ class RunApiTest {
         assertEquals("application/json", answer.contentType);
         assertEquals("ok", answer.body.get("status").asText());
         assertEquals("print(1)", answer.body.get("stdout").asText());
+        assertTrue(answer.body.get("files").isArray(), "files is there when the program left none");
+        assertEquals(0, answer.body.get("files").size());
+        assertEquals(false, answer.body.get("filesTruncated").asBoolean(true));
         var request = EXECUTOR.received.getFirst();
         assertEquals("x\n", request.input());
         assertEquals(1500, request.limits().timeMs());
@@ -99,6 +102,8 @@ class RunApiTest {
         assertEquals(2000, limits.timeMs());
         assertEquals(128, limits.memoryMb());
         assertEquals(65536, limits.outputBytes());
+        assertEquals(64, limits.outFiles());
+        assertEquals(4 << 20, limits.outFilesBytes());
     }
 
     @Test
@@ -113,7 +118,7 @@ class RunApiTest {
     @DisplayName("The seed's POST / answers a timeout with 408 'Timeout of <ms> exceeded'")
     void seedRouteAnswersTimeoutWith408() throws Exception {
         EXECUTOR.answering(request -> new RunResult("run-0000000000000000", dev.sandpod.run.Status.TIMEOUT, null,
-                "SIGKILL", "", "", "", false, 2000, 2000, 1000, "recording", "wall time", List.of(), null));
+                "SIGKILL", "", "", "", false, 2000, 2000, 1000, "recording", "wall time", List.of(), null, List.of(), false));
         Answer answer = post("/", "{\"code\":\"while True: pass\",\"timeoutMs\":1000}");
         assertEquals(408, answer.status);
         assertEquals("Timeout of 1000 exceeded", answer.body.get("message").asText());

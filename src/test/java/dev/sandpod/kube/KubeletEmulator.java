@@ -422,8 +422,9 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     }
 
     private void serveLog(Pod pod, JsonNode job, String log) {
-        int limitBytes = KubernetesExecutor.logLimitBytes(job.path("limits").path("outputBytes").asLong(),
-                job.path("tests").size());
+        JsonNode limits = job.path("limits");
+        int limitBytes = KubernetesExecutor.logLimitBytes(limits.path("outputBytes").asLong(), job.path("tests").size(),
+                limits.path("outFiles").asInt(), limits.path("outFilesBytes").asLong());
         byte[] bytes = log.getBytes(StandardCharsets.UTF_8);
         String served = bytes.length <= limitBytes ? log : new String(bytes, 0, limitBytes, StandardCharsets.UTF_8);
         server.expect().get().withPath(LOG_PATH.formatted(namespace, pod.getMetadata().getName(), limitBytes))

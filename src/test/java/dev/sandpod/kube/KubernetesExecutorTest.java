@@ -6,6 +6,7 @@ import java.util.Map;
 import dev.sandpod.local.LocalConfig;
 import dev.sandpod.local.LocalExecutor;
 import dev.sandpod.run.Limits;
+import dev.sandpod.run.OutputFile;
 import dev.sandpod.run.RunFile;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
@@ -123,6 +124,24 @@ class KubernetesExecutorTest {
         assertEquals(text + "\n" + text + "\n['" + text + "']\n" + text + "\n", result.stdout());
     }
 
+    @Test
+    @DisplayName("what the program leaves under out/ comes back through the pod log, the same bytes as locally")
+    void filesOut() throws Exception {
+        RunResult result = assertSameAsLocal(RunRequest.of("""
+                import os
+                os.makedirs('out/plots')
+                with open('out/plots/points.json', 'w') as f:
+                    f.write('[1, 2, 3]')
+                with open('out/blob.bin', 'wb') as f:
+                    f.write(bytes(range(256)) * 64)
+                """, "", DEFAULTS));
+        assertEquals(Status.OK, result.status());
+        assertEquals(List.of("blob.bin", "plots/points.json"), result.files().stream().map(OutputFile::path).toList());
+        assertEquals(16384, result.files().get(0).size());
+        assertEquals("application/json", result.files().get(1).mimeType());
+        assertEquals("WzEsIDIsIDNd", result.files().get(1).contentBase64());
+    }
+
     private RunResult assertSameAsLocal(RunRequest request) throws InterruptedException {
         RunResult expected = local.run(request, RunId.random());
         RunResult actual = executor.run(request, RunId.random());
@@ -133,6 +152,8 @@ class KubernetesExecutorTest {
         assertEquals(withoutWorkdir(expected.stderr()), withoutWorkdir(actual.stderr()), "stderr");
         assertEquals(withoutWorkdir(expected.output()), withoutWorkdir(actual.output()), "output");
         assertEquals(expected.truncated(), actual.truncated(), "truncated");
+        assertEquals(expected.files(), actual.files(), "files");
+        assertEquals(expected.filesTruncated(), actual.filesTruncated(), "filesTruncated");
         return actual;
     }
 

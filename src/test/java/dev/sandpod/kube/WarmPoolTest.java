@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandpod.run.JobTooLargeException;
 import dev.sandpod.run.Limits;
+import dev.sandpod.run.OutputFile;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
@@ -93,6 +94,26 @@ class WarmPoolTest {
         assertEquals(List.of("PATCH " + PODS + "/" + standby,
                 "GET " + PODS + "/" + standby + "/attach?container=sandbox&stdin=true&stdout=true",
                 "DELETE " + PODS + "/" + standby), forThePod);
+    }
+
+    @Test
+    @DisplayName("a warm run's out/ files come back over attach, and the next warm run, in a pod of its own, sees none")
+    void warmFilesOutStayWithTheirRun() throws Exception {
+        startPool(2);
+        RunResult first = executor.run(RunRequest.of("""
+                import os, sys
+                os.makedirs('out')
+                with open('out/result.csv', 'w') as f:
+                    f.write('x,y\\n1,2\\n')
+                print(sys.flags.isolated)
+                """, "", DEFAULTS), RunId.random());
+        RunResult second = executor.run(RunRequest.of("import os, sys\nprint(os.path.exists('out'), sys.flags.isolated)",
+                "", DEFAULTS), RunId.random());
+
+        assertEquals("1\n", first.stdout(), "forked in a standby pod: " + first);
+        assertEquals(List.of(new OutputFile("result.csv", 8, "text/csv", "eCx5CjEsMgo=")), first.files());
+        assertEquals("False 1\n", second.stdout(), second::toString);
+        assertEquals(List.of(), second.files());
     }
 
     @Test

@@ -162,7 +162,7 @@ class AccessCostBenchmark {
         @Override
         public RunResult run(RunRequest request, RunId id) {
             return new RunResult(id.value(), Status.OK, 0, null, "", "", "", false, 0, 0, 0, "instant", null, List.of(),
-                    null);
+                    null, List.of(), false);
         }
 
         @Override

@@ -92,6 +92,7 @@ abstract class RunnerTestSupport {
                 .map(t -> new TestOutcome(t.index(), t.verdict(), t.status(), t.stdout(), t.stderr(), 0))
                 .toList();
         return new RunResult(r.id(), r.status(), r.exitCode(), r.signal(), r.stdout(), r.stderr(), r.output(),
-                r.truncated(), 0, 0, 0, r.backend(), r.detail(), tests, r.verdict());
+                r.truncated(), 0, 0, 0, r.backend(), r.detail(), tests, r.verdict(), r.files(),
+                r.filesTruncated());
     }
 }

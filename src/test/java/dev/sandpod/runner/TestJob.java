@@ -21,6 +21,8 @@ final class TestJob {
     private long outputBytes = 65_536;
     private long fileBytes = 1 << 20;
     private int maxProcs = 64;
+    private int outFiles = Limits.DEFAULT_OUT_FILES;
+    private long outFilesBytes = Limits.DEFAULT_OUT_FILES_BYTES;
 
     private TestJob(String code) {
         this.code = code;
@@ -75,8 +77,14 @@ final class TestJob {
         return this;
     }
 
+    TestJob outFiles(int count, long bytes) {
+        outFiles = count;
+        outFilesBytes = bytes;
+        return this;
+    }
+
     String json() {
-        Limits limits = new Limits(timeMs, cpuMs, 128, outputBytes, fileBytes, maxProcs);
+        Limits limits = new Limits(timeMs, cpuMs, 128, outputBytes, fileBytes, maxProcs, outFiles, outFilesBytes);
         return JobCodec.encodeString(new RunRequest(code, input, args, files, limits, tests));
     }
 }
