@@ -20,6 +20,7 @@ class BwrapCommandTest {
     private static BwrapCommand.Spec spec(Integer hostUid, Path jobFile) {
         return new BwrapCommand.Spec(Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/setpriv"), hostUid, 65534, 65534,
                 16 << 20, List.of(new BwrapCommand.RootEntry("lib", "usr/lib"), new BwrapCommand.RootEntry("bin", null)),
+                List.of(),
                 List.of(PROCS_MEMORY, PROCS_PIDS),
                 new BwrapCommand.OomCounter(Path.of("/sys/fs/cgroup/memory/sandpod/jail-1/memory.oom_control"),
                         "/sys/fs/cgroup/memory/memory.oom_control"),
