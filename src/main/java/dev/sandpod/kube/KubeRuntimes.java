@@ -15,7 +15,7 @@ import dev.sandpod.run.PythonRuntime;
  * the version {@code sandpod.kubernetes.python-version}; each {@code sandpod.kubernetes.runtimes.<name>} adds one with
  * its {@code image}, {@code python-version} and {@code packages} ({@code name==version} each). The service cannot look
  * inside an image, so what the listing says is what the operator configured (the chart's values, which the images/
- * Dockerfiles pin).
+ * Dockerfiles pin). A runtime whose image is empty is left out.
  *
  * @param runtimes each runtime by name, the default first
  */
@@ -63,8 +63,11 @@ public record KubeRuntimes(Map<String, Entry> runtimes) {
                             + RUNTIME_KEYS);
                 }
             }
-            runtimes.put(name, new Entry(node.get("image").asString().orElse(""),
-                    new PythonRuntime(name, node.get("python-version").asString().orElse(""), packages(node))));
+            String image = node.get("image").asString().orElse("");
+            if (!image.isEmpty()) { // an override cannot delete a bundled runtime, so an empty image leaves it out
+                runtimes.put(name, new Entry(image,
+                        new PythonRuntime(name, node.get("python-version").asString().orElse(""), packages(node))));
+            }
         }
         return new KubeRuntimes(runtimes);
     }

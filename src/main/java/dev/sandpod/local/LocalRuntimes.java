@@ -22,7 +22,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * The local backend's runtimes: each name with the interpreter its programs run with. The default {@code python} is
  * {@code sandpod.local.python}; each {@code sandpod.local.runtimes.<name>.python} adds one. Every interpreter must lie
- * under /usr, the only host tree a jail sees, so a runtime is a system python3 or a venv made under /usr.
+ * under /usr, the only host tree a jail sees, so a runtime is a system python3 or a venv made under /usr. A runtime whose
+ * python is empty is left out.
  *
  * @param interpreters the interpreter of each runtime, the default first
  */
@@ -77,8 +78,10 @@ public record LocalRuntimes(Map<String, Path> interpreters) {
                     throw new IllegalArgumentException("unknown key " + key.key() + "; a local runtime has " + RUNTIME_KEYS);
                 }
             }
-            interpreters.put(name, Path.of(runtime.get("python").asString().orElseThrow(
-                    () -> new IllegalArgumentException(runtime.key() + ".python must name an interpreter"))));
+            String python = runtime.get("python").asString().orElse("");
+            if (!python.isEmpty()) { // an override cannot delete a bundled runtime, so an empty python leaves it out
+                interpreters.put(name, Path.of(python));
+            }
         }
         return new LocalRuntimes(interpreters);
     }
