@@ -29,11 +29,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public record LocalRuntimes(Map<String, Path> interpreters) {
     private static final Set<String> RUNTIME_KEYS = Set.of("python");
-    /** More than any real interpreter prints for the probe below; a bigger answer is not one we asked for. */
-    private static final int MAX_PROBE_BYTES = 1 << 18;
+    /**
+     * The probe's answer must fit in a pipe's buffer (64 KiB on Linux), since it is read once the interpreter has exited
+     * within the timeout: a hung or flooding interpreter then fails the start-up instead of stalling it.
+     */
+    private static final int MAX_PROBE_BYTES = 1 << 16;
     private static final long PROBE_TIMEOUT_SECONDS = 20;
     /** At most this many packages are listed per runtime, so that a crowded site-packages cannot bloat the list. */
-    private static final int MAX_PACKAGES = 500;
+    private static final int MAX_PACKAGES = 400;
     /**
      * Asked of each interpreter as the jail runs programs (isolated: no environment, no user site): its version and
      * the distributions it can import. The probe is our own code run by the operator's interpreter, never a user's.
@@ -134,10 +137,11 @@ public record LocalRuntimes(Map<String, Path> interpreters) {
         builder.environment().clear();
         Process process = builder.start();
         try (InputStream out = process.getInputStream()) {
-            byte[] answer = out.readNBytes(MAX_PROBE_BYTES);
             if (!process.waitFor(PROBE_TIMEOUT_SECONDS, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IOException("cannot ask " + python + " (runtime " + name + ") for its version and packages");
+                throw new IOException("cannot ask " + python + " (runtime " + name + ") for its version and packages"
+                        + " within " + PROBE_TIMEOUT_SECONDS + " s");
             }
+            byte[] answer = out.readNBytes(MAX_PROBE_BYTES);
             JsonNode probed = new ObjectMapper().readTree(new String(answer, StandardCharsets.UTF_8));
             List<PythonRuntime.Package> packages = new ArrayList<>();
             probed.path("packages").forEach(pkg -> packages.add(
