@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.TestOutcome;
 
@@ -98,6 +99,13 @@ final class Json {
             body.put("verdict", result.verdict());
             body.put("tests", tests(result.tests()));
         }
+        return body;
+    }
+
+    /** The result of {@code request}, saying which runtime ran it. */
+    static Map<String, Object> result(RunResult result, RunRequest request) {
+        Map<String, Object> body = result(result);
+        body.put("runtime", request.runtime());
         return body;
     }
 

@@ -13,6 +13,7 @@ import io.helidon.webserver.http.ServerRequest;
 import dev.sandpod.run.BackendUnavailableException;
 import dev.sandpod.run.JobTooLargeException;
 import dev.sandpod.run.PythonRuntime;
+import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 
 import io.modelcontextprotocol.common.McpTransportContext;
@@ -55,9 +56,9 @@ final class RunPythonTool {
     McpSchema.CallToolResult call(McpTransportContext context, McpSchema.CallToolRequest call) {
         try {
             Map<String, Object> arguments = restBody(call.arguments() == null ? Map.of() : call.arguments());
-            RunResult result = gate.run((ServerRequest) context.get(HelidonMcpTransport.HTTP_REQUEST),
-                    parser.parse(Json.tree(arguments), true));
-            Map<String, Object> body = Json.result(result);
+            RunRequest request = parser.parse(Json.tree(arguments), true);
+            RunResult result = gate.run((ServerRequest) context.get(HelidonMcpTransport.HTTP_REQUEST), request);
+            Map<String, Object> body = Json.result(result, request);
             return McpSchema.CallToolResult.builder()
                     .addTextContent(new String(Json.write(body), StandardCharsets.UTF_8))
                     .structuredContent(body)

@@ -66,6 +66,7 @@ class LocalRuntimesTest {
                 """);
         assertEquals("ok", answer.text("status"), answer.body().toString());
         assertEquals("30 5.0\n", answer.text("stdout"));
+        assertEquals("python-scientific", answer.text("runtime"));
     }
 
     @Test
