@@ -6,6 +6,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 
+import dev.sandpod.config.AppConfig;
 import dev.sandpod.run.PythonRuntime;
 
 import io.helidon.config.Config;
@@ -40,6 +41,13 @@ class LocalRuntimesConfigTest {
     void emptyPythonLeavesARuntimeOut() {
         assertEquals(List.of("python"), List.copyOf(read(Map.of("runtimes.python-scientific.python", ""))
                 .interpreters().keySet()));
+    }
+
+    @Test
+    @DisplayName("the environment can leave a shipped runtime out, through the strict loader")
+    void environmentLeavesARuntimeOut() {
+        Config loaded = AppConfig.load(Map.of("SANDPOD_LOCAL_RUNTIMES_PYTHON_SCIENTIFIC_PYTHON", ""));
+        assertEquals(List.of("python"), List.copyOf(LocalRuntimes.from(loaded.get("sandpod.local")).interpreters().keySet()));
     }
 
     @Test
