@@ -9,9 +9,11 @@ import dev.sandpod.api.LimitPolicy;
 import dev.sandpod.config.BackendChoice;
 import dev.sandpod.kube.KubeClients;
 import dev.sandpod.kube.KubeConfig;
+import dev.sandpod.kube.KubeRuntimes;
 import dev.sandpod.kube.KubernetesExecutor;
 import dev.sandpod.local.LocalConfig;
 import dev.sandpod.local.LocalExecutor;
+import dev.sandpod.local.LocalRuntimes;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.Limits;
 
@@ -24,9 +26,10 @@ final class Backends {
         // Warm sandboxes of either backend are started with the default limits before any request names its own.
         Limits defaults = LimitPolicy.from(sandpod.get("limits")).defaults();
         return switch (BackendChoice.resolve(sandpod.get("backend").asString().get(), env, home)) {
-            case LOCAL -> LocalExecutor.create(LocalConfig.from(sandpod.get("local")), defaults);
+            case LOCAL -> LocalExecutor.create(LocalConfig.from(sandpod.get("local")),
+                    LocalRuntimes.from(sandpod.get("local")), defaults);
             case KUBERNETES -> new KubernetesExecutor(KubeClients.create(), KubeConfig.from(sandpod.get("kubernetes")),
-                    defaults);
+                    KubeRuntimes.from(sandpod.get("kubernetes")), defaults);
         };
     }
 }

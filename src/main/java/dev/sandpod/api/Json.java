@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.sandpod.run.OutputFile;
+import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.TestOutcome;
 
@@ -101,6 +102,13 @@ final class Json {
             body.put("verdict", result.verdict());
             body.put("tests", tests(result.tests()));
         }
+        return body;
+    }
+
+    /** The result of {@code request}, saying which runtime ran it. */
+    static Map<String, Object> result(RunResult result, RunRequest request) {
+        Map<String, Object> body = result(result);
+        body.put("runtime", request.runtime());
         return body;
     }
 

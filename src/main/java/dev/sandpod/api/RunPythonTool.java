@@ -12,6 +12,8 @@ import io.helidon.webserver.http.ServerRequest;
 
 import dev.sandpod.run.BackendUnavailableException;
 import dev.sandpod.run.JobTooLargeException;
+import dev.sandpod.run.PythonRuntime;
+import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 
 import io.modelcontextprotocol.common.McpTransportContext;
@@ -29,8 +31,6 @@ import io.modelcontextprotocol.spec.McpSchema;
  */
 final class RunPythonTool {
     static final String NAME = "run_python";
-    /** The only runtime today; named runtimes come with their own images. */
-    static final String PYTHON = "python";
     private static final Set<String> ARGUMENTS = Set.of("code", "input", "files", "runtime");
     private static final System.Logger LOG = System.getLogger(RunPythonTool.class.getName());
 
@@ -56,9 +56,9 @@ final class RunPythonTool {
     McpSchema.CallToolResult call(McpTransportContext context, McpSchema.CallToolRequest call) {
         try {
             Map<String, Object> arguments = restBody(call.arguments() == null ? Map.of() : call.arguments());
-            RunResult result = gate.run((ServerRequest) context.get(HelidonMcpTransport.HTTP_REQUEST),
-                    parser.parse(Json.tree(arguments), true));
-            Map<String, Object> body = Json.result(result);
+            RunRequest request = parser.parse(Json.tree(arguments), true);
+            RunResult result = gate.run((ServerRequest) context.get(HelidonMcpTransport.HTTP_REQUEST), request);
+            Map<String, Object> body = Json.result(result, request);
             return McpSchema.CallToolResult.builder()
                     .addTextContent(new String(Json.write(body), StandardCharsets.UTF_8))
                     .structuredContent(body)
@@ -79,7 +79,7 @@ final class RunPythonTool {
         }
     }
 
-    /** The tool's arguments as the body of {@code POST /v1/runs}: its fields less runtime, which the tool checks. */
+    /** The tool's arguments as the body of {@code POST /v1/runs}, which has the same fields. */
     private static Map<String, Object> restBody(Map<String, Object> arguments) {
         Set<String> unknown = new TreeSet<>(arguments.keySet());
         unknown.removeAll(ARGUMENTS);
@@ -87,14 +87,7 @@ final class RunPythonTool {
             throw ApiException.badRequest("unknown arguments " + unknown.stream().limit(5).map(Shown::text).toList()
                     + "; " + NAME + " takes " + new TreeSet<>(ARGUMENTS));
         }
-        Object runtime = arguments.get("runtime");
-        if (runtime != null && !PYTHON.equals(runtime)) {
-            throw ApiException.badRequest("runtime must be \"" + PYTHON + "\", the only runtime today: "
-                    + Shown.text(String.valueOf(runtime)));
-        }
-        Map<String, Object> body = new LinkedHashMap<>(arguments);
-        body.remove("runtime");
-        return body;
+        return arguments;
     }
 
     private static McpSchema.CallToolResult refused(ApiException e) {
@@ -113,7 +106,7 @@ final class RunPythonTool {
     }
 
     /** The JSON Schema of the arguments; files are those of the REST API, with the same field names. */
-    private static Map<String, Object> inputSchema() {
+    private Map<String, Object> inputSchema() {
         Map<String, Object> file = Map.of(
                 "type", "object",
                 "properties", Map.of(
@@ -127,7 +120,8 @@ final class RunPythonTool {
         properties.put("input", Map.of("type", "string", "description", "standard input of the program"));
         properties.put("files", Map.of("type", "array", "items", file,
                 "description", "files laid out beside main.py before it runs"));
-        properties.put("runtime", Map.of("type", "string", "enum", List.of(PYTHON), "default", PYTHON));
+        properties.put("runtime", Map.of("type", "string", "enum", parser.runtimes(), "default", PythonRuntime.DEFAULT,
+                "description", "the runtime to run it in; GET /v1/runtimes lists each with its packages"));
         Map<String, Object> schema = new LinkedHashMap<>();
         schema.put("type", "object");
         schema.put("properties", properties);

@@ -5,10 +5,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
+import dev.sandpod.run.PythonRuntime;
 import dev.sandpod.run.RunFile;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.TestCase;
@@ -24,7 +26,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class RunRequestParser {
     static final String CODE_REQUIRED = "Code is required";
     static final Set<String> FIELDS = Set.of("code", "input", "stdin", "timeoutMs", "memoryMb", "args", "files",
-            "tests");
+            "tests", "runtime");
     private static final int MAX_PATH_CHARS = 200;
     /** Linux's NAME_MAX: the runner cannot create a longer file name. */
     private static final int MAX_NAME_BYTES = 255;
@@ -39,9 +41,22 @@ final class RunRequestParser {
     private static final int MAX_UNKNOWN_SHOWN = 5;
 
     private final LimitPolicy policy;
+    private final Set<String> runtimes;
 
+    /** A parser for an executor that runs the default runtime only. */
     RunRequestParser(LimitPolicy policy) {
+        this(policy, List.of(PythonRuntime.DEFAULT));
+    }
+
+    /** @param runtimes the names a request may give as its {@code runtime}, in the order a refusal lists them */
+    RunRequestParser(LimitPolicy policy, List<String> runtimes) {
         this.policy = policy;
+        this.runtimes = new LinkedHashSet<>(runtimes);
+    }
+
+    /** The runtime names, in their listed order. */
+    List<String> runtimes() {
+        return List.copyOf(runtimes);
     }
 
     RunRequest parse(JsonNode body, boolean strict) {
@@ -59,7 +74,19 @@ final class RunRequestParser {
                 policy.defaultMemoryMb());
         return new RunRequest(code, input, args(body.get("args")), files(body.get("files")),
                 policy.limits(timeoutMs, memoryMb),
-                tests(body.get("tests")));
+                tests(body.get("tests")), runtime(body.get("runtime")));
+    }
+
+    private String runtime(JsonNode node) {
+        String name = optionalText(node, "runtime");
+        if (name == null) {
+            return PythonRuntime.DEFAULT;
+        }
+        if (!runtimes.contains(name)) {
+            throw ApiException.badRequest("runtime " + Shown.text(name) + " is unknown; the known runtimes are "
+                    + runtimes + " (GET /v1/runtimes lists them)");
+        }
+        return name;
     }
 
     private static void rejectUnknownFields(JsonNode body) {

@@ -9,6 +9,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 
 /** The run endpoints: {@code POST /v1/runs}, and the seed's {@code POST /} with its message field and 408. */
@@ -28,14 +29,14 @@ final class RunService implements HttpService {
     }
 
     private void createRun(ServerRequest req, ServerResponse res) throws Exception {
-        RunResult result = gate.run(req, parser.parse(Json.read(JsonBody.read(req)), true));
-        send(res, Status.OK_200, Json.result(result));
+        RunRequest request = parser.parse(Json.read(JsonBody.read(req)), true);
+        send(res, Status.OK_200, Json.result(gate.run(req, request), request));
     }
 
     private void seedRun(ServerRequest req, ServerResponse res) throws Exception {
         var request = parser.parse(Json.read(JsonBody.read(req)), false);
         RunResult result = gate.run(req, request);
-        Map<String, Object> body = Json.result(result);
+        Map<String, Object> body = Json.result(result, request);
         boolean timedOut = result.status() == dev.sandpod.run.Status.TIMEOUT;
         body.put("message", timedOut ? "Timeout of " + request.limits().timeMs() + " exceeded" : result.output());
         send(res, timedOut ? Status.REQUEST_TIMEOUT_408 : Status.OK_200, body);

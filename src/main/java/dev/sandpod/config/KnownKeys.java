@@ -12,8 +12,13 @@ import io.helidon.config.Config;
 
 /** The configuration keys the bundled file defines, each with its one environment variable name. */
 final class KnownKeys {
-    /** Keys whose children are the operator's own names (labels, node selectors), so any child is allowed. */
+    /**
+     * Keys whose children are the operator's own names (labels, node selectors, runtimes), so any child is allowed; the
+     * runtimes' readers check the keys inside each runtime.
+     */
     private static final List<String> FREE_FORM = List.of(
+            "sandpod.local.runtimes",
+            "sandpod.kubernetes.runtimes",
             "sandpod.kubernetes.node-selector",
             "sandpod.kubernetes.tolerations",
             "sandpod.kubernetes.labels",

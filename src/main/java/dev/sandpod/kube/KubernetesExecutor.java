@@ -17,6 +17,7 @@ import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.OutputFile;
+import dev.sandpod.run.PythonRuntime;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
@@ -53,6 +54,7 @@ public final class KubernetesExecutor implements Executor {
     private final KubernetesClient client;
     private final ApiCalls api;
     private final KubeConfig config;
+    private final KubeRuntimes runtimes;
     private final PodSpecs specs;
     private final Uids uids;
     private final RunWatcher watcher;
@@ -67,10 +69,16 @@ public final class KubernetesExecutor implements Executor {
      * @param defaults the configured default limits, which standby pods are sized for
      */
     public KubernetesExecutor(KubernetesClient client, KubeConfig config, Limits defaults) {
+        this(client, config, KubeRuntimes.only(config.image()), defaults);
+    }
+
+    /** As {@link #KubernetesExecutor(KubernetesClient, KubeConfig, Limits)}, with named runtimes besides the default. */
+    public KubernetesExecutor(KubernetesClient client, KubeConfig config, KubeRuntimes runtimes, Limits defaults) {
         this.client = client;
         this.api = new ApiCalls(client);
         this.config = config;
-        this.specs = new PodSpecs(config);
+        this.runtimes = runtimes;
+        this.specs = new PodSpecs(config, runtimes);
         this.uids = new Uids(config.uidMin(), config.uidMax(), new SecureRandom().nextLong());
         this.watcher = new RunWatcher(client, config.namespace());
         this.reaper = new Reaper(api, config, watcher);
@@ -150,6 +158,11 @@ public final class KubernetesExecutor implements Executor {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public List<PythonRuntime> runtimes() {
+        return runtimes.listing();
     }
 
     @Override

@@ -56,9 +56,16 @@ final class PodSpecs {
     static final long STANDBY_DEADLINE_SECONDS = 600;
 
     private final KubeConfig config;
+    private final KubeRuntimes runtimes;
 
     PodSpecs(KubeConfig config) {
+        this(config, KubeRuntimes.only(config.image()));
+    }
+
+    /** @param runtimes the image of each runtime; the default's is {@code config.image()} */
+    PodSpecs(KubeConfig config, KubeRuntimes runtimes) {
         this.config = config;
+        this.runtimes = runtimes;
     }
 
     /**
@@ -78,16 +85,17 @@ final class PodSpecs {
     Pod podFor(RunRequest request, RunId id, int uid) {
         JobChannel inEnvironment = new JobChannel(List.of("--job-env", JOB_ENV),
                 List.of(new EnvVar(JOB_ENV, jobJson(request), null)), false);
-        return sandbox(id, uid, request.limits(), activeDeadlineSeconds(request),
+        return sandbox(id, uid, runtimes.image(request.runtime()), request.limits(), activeDeadlineSeconds(request),
                 Labels.forRun(id, config.replica(), config.labels()), inEnvironment);
     }
 
     /**
-     * A warm pool's standby pod, sized for {@code shape}: its runner waits for the job on stdin, which a claim attaches to.
-     * {@code id} only names the pod until a claim relabels it with the run it serves.
+     * A warm pool's standby pod, of the default runtime's image and sized for {@code shape}: its runner waits for the job
+     * on stdin, which a claim attaches to. {@code id} only names the pod until a claim relabels it with the run it serves.
      */
     Pod standbyFor(Limits shape, RunId id, int uid) {
-        return sandbox(id, uid, shape, STANDBY_DEADLINE_SECONDS, Labels.forStandby(id, config.replica(), config.labels()),
+        return sandbox(id, uid, config.image(), shape, STANDBY_DEADLINE_SECONDS,
+                Labels.forStandby(id, config.replica(), config.labels()),
                 new JobChannel(List.of("--job-stdin"), List.of(), true));
     }
 
@@ -111,7 +119,8 @@ final class PodSpecs {
     private record JobChannel(List<String> args, List<EnvVar> env, boolean stdin) {
     }
 
-    private Pod sandbox(RunId id, int uid, Limits limits, long deadlineSeconds, Map<String, String> labels, JobChannel job) {
+    private Pod sandbox(RunId id, int uid, String image, Limits limits, long deadlineSeconds, Map<String, String> labels,
+                        JobChannel job) {
         Map<String, Quantity> resources = Map.of(
                 "cpu", config.cpu(),
                 "memory", new Quantity((limits.memoryMb() + config.runnerOverheadMb()) + "Mi"),
@@ -153,7 +162,7 @@ final class PodSpecs {
                     .endSecurityContext()
                     .addNewContainer()
                         .withName(CONTAINER)
-                        .withImage(config.image())
+                        .withImage(image)
                         .withImagePullPolicy(config.imagePullPolicy())
                         .addToCommand("python3", "-I", RUNNER_PATH)
                         .addAllToCommand(job.args())

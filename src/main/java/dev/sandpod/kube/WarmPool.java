@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import dev.sandpod.run.Limits;
+import dev.sandpod.run.PythonRuntime;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -57,9 +58,13 @@ final class WarmPool implements AutoCloseable {
         watcher.firstSync().thenRunAsync(this::refillQuietly, refiller);
     }
 
-    /** A standby pod can serve the run when it was sized for the run's memory and file limits. */
+    /**
+     * A standby pod can serve the run when the run is of the default runtime, whose image every standby pod runs, and it
+     * was sized for the run's memory and file limits.
+     */
     boolean fits(RunRequest request) {
-        return request.limits().memoryMb() == shape.memoryMb() && request.limits().fileBytes() == shape.fileBytes();
+        return request.runtime().equals(PythonRuntime.DEFAULT)
+                && request.limits().memoryMb() == shape.memoryMb() && request.limits().fileBytes() == shape.fileBytes();
     }
 
     /**

@@ -64,6 +64,24 @@ final class BwrapCommand {
         }
     }
 
+    /**
+     * A symlink the jail makes in its own {@code /etc} (it has none of the host's) to a file under /usr, which it sees
+     * anyway: a library that Debian links through {@code /etc/alternatives} ({@code libblas.so.3}, which numpy loads),
+     * or a package's defaults that Debian reads from {@code /etc} ({@code matplotlibrc}).
+     *
+     * @param path relative to {@code /etc}: a file name, or {@code alternatives/} and a file name
+     */
+    record EtcLink(String path, String target) {
+        EtcLink {
+            if (!path.matches("(alternatives/)?[A-Za-z0-9_+-][A-Za-z0-9._+-]*")) {
+                throw new IllegalArgumentException("an /etc link must be a file of /etc or /etc/alternatives: " + path);
+            }
+            if (!target.startsWith("/usr/") || target.contains("/../")) {
+                throw new IllegalArgumentException("an /etc link must point under /usr: " + target);
+            }
+        }
+    }
+
     /** The cgroup file the runner reads to tell an OOM kill from other kills, and where the jail sees it. */
     record OomCounter(Path hostFile, String jailPath) {
     }
@@ -75,9 +93,10 @@ final class BwrapCommand {
      * @param tmpfsBytes size of each writable tmpfs ({@code /tmp} and {@code /dev/shm}); the memory cgroup counts it
      * @param jobFile    the job to give the runner as its stdin, or null when the service writes it to the stdin pipe
      * @param oomCounter the OOM counter to bind, or null when the cgroup has none
+     * @param etcLinks   the only entries of the jail's {@code /etc}
      */
     record Spec(Path bwrap, Path setpriv, Integer hostUid, int sandboxUid, int sandboxGid, long tmpfsBytes,
-                List<RootEntry> root, List<Path> cgroupProcs, OomCounter oomCounter, Path seccompFile,
+                List<RootEntry> root, List<EtcLink> etcLinks, List<Path> cgroupProcs, OomCounter oomCounter, Path seccompFile,
                 Path runnerFile, Path jobFile, List<String> command) {
         Spec {
             Objects.requireNonNull(bwrap, "bwrap");
@@ -99,6 +118,7 @@ final class BwrapCommand {
                 throw new IllegalArgumentException("empty command");
             }
             root = List.copyOf(root);
+            etcLinks = List.copyOf(etcLinks);
             cgroupProcs = List.copyOf(cgroupProcs);
             command = List.copyOf(command);
         }
@@ -138,6 +158,14 @@ final class BwrapCommand {
             } else {
                 args.addAll(List.of("--symlink", entry.target(), path));
             }
+        }
+        if (!spec.etcLinks().isEmpty()) {
+            // bubblewrap would make the parents 0700, which the jail's uid could not enter
+            args.addAll(List.of("--perms", "0755", "--dir", "/etc"));
+            if (spec.etcLinks().stream().anyMatch(link -> link.path().startsWith("alternatives/"))) {
+                args.addAll(List.of("--perms", "0755", "--dir", "/etc/alternatives"));
+            }
+            spec.etcLinks().forEach(link -> args.addAll(List.of("--symlink", link.target(), "/etc/" + link.path())));
         }
         args.addAll(List.of("--proc", "/proc", "--dev", "/dev",
                 "--size", size, "--tmpfs", "/dev/shm",

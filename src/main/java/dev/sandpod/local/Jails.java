@@ -42,6 +42,7 @@ final class Jails implements AutoCloseable {
     /** The state directory's name says which process owns it. */
     static final String STATE_DIR_PREFIX = "sandpod-local-" + ProcessHandle.current().pid() + "-";
     static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    private static final Path MATPLOTLIBRC = Path.of("/usr/share/matplotlib/mpl-data/matplotlibrc");
     /** Tasks the jail needs beyond the program's: bwrap, the runner and its helper threads. */
     static final int RUNNER_TASKS = 8;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -54,6 +55,7 @@ final class Jails implements AutoCloseable {
     private final Path seccompFile;
     private final Path runnerFile;
     private final List<BwrapCommand.RootEntry> root;
+    private final List<BwrapCommand.EtcLink> etcLinks;
     private final ExecutorService spawner = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("sandpod-jail-spawner").daemon().factory());
     /**
@@ -72,7 +74,7 @@ final class Jails implements AutoCloseable {
     private volatile boolean closed;
 
     private Jails(LocalConfig config, Cgroups cgroups, boolean switchUid, Path stateDir, Path seccompFile,
-                  Path runnerFile, List<BwrapCommand.RootEntry> root) {
+                  Path runnerFile, List<BwrapCommand.RootEntry> root, List<BwrapCommand.EtcLink> etcLinks) {
         this.config = config;
         this.cgroups = cgroups;
         this.uids = new HostUids(config.hostUidMin(), config.hostUidMax());
@@ -81,6 +83,7 @@ final class Jails implements AutoCloseable {
         this.seccompFile = seccompFile;
         this.runnerFile = runnerFile;
         this.root = root;
+        this.etcLinks = etcLinks;
     }
 
     /**
@@ -105,7 +108,7 @@ final class Jails implements AutoCloseable {
             stateDir = Files.createTempDirectory(STATE_DIR_PREFIX);
             Path seccomp = writePrivate(stateDir.resolve("seccomp.bpf"), Seccomp.program());
             Path runnerFile = compile(config.python(), writePrivate(stateDir.resolve("runner.py"), runner));
-            return new Jails(config, cgroups, isRoot(), stateDir, seccomp, runnerFile, rootEntries());
+            return new Jails(config, cgroups, isRoot(), stateDir, seccomp, runnerFile, rootEntries(), etcLinks());
         } catch (IOException | RuntimeException e) {
             cgroups.close();
             deleteStateDir(stateDir);
@@ -146,12 +149,17 @@ final class Jails implements AutoCloseable {
 
     /** A cold jail: the job waits in a file of the service, which becomes the runner's stdin (see BwrapCommand). */
     Jail startCold(Limits limits, byte[] job) throws IOException, InterruptedException {
-        return start(limits, job);
+        return startCold(limits, job, config.python());
+    }
+
+    /** A cold jail whose program runs with {@code python}, the interpreter of the run's runtime. */
+    Jail startCold(Limits limits, byte[] job, Path python) throws IOException, InterruptedException {
+        return start(limits, job, python);
     }
 
     /** A warm jail: the runner waits for its job on the stdin pipe ({@link Jail#send}). */
     Jail startWarm(Limits limits) throws IOException, InterruptedException {
-        return start(limits, null);
+        return start(limits, null, config.python());
     }
 
     /** The memory limit of a jail's cgroup: the program's allowance plus the runner's own. */
@@ -164,13 +172,13 @@ final class Jails implements AutoCloseable {
     }
 
     /** Starts a jail, with {@code job} in a file unless it is null; never while {@link #close} runs, nor after. */
-    private Jail start(Limits limits, byte[] job) throws IOException, InterruptedException {
+    private Jail start(Limits limits, byte[] job, Path python) throws IOException, InterruptedException {
         lifecycle.readLock().lock();
         try {
             if (closed) {
                 throw new IOException("the local backend is closed");
             }
-            Jail jail = launch(limits, job == null ? null : writeJob(job));
+            Jail jail = launch(limits, job == null ? null : writeJob(job), python);
             live.add(jail);
             return jail;
         } finally {
@@ -189,7 +197,7 @@ final class Jails implements AutoCloseable {
         return jobDir;
     }
 
-    private Jail launch(Limits limits, Path jobDir) throws IOException, InterruptedException {
+    private Jail launch(Limits limits, Path jobDir, Path python) throws IOException, InterruptedException {
         String name = "jail-" + HexFormat.of().formatHex(randomBytes());
         int hostUid = switchUid ? uids.lease() : -1;
         if (switchUid && hostUid < 0) {
@@ -207,8 +215,8 @@ final class Jails implements AutoCloseable {
             throw e;
         }
         BwrapCommand.Spec spec = new BwrapCommand.Spec(config.bwrap(), SETPRIV, hostUid > 0 ? hostUid : null,
-                config.uid(), config.gid(), limits.fileBytes(), root, cgroup.procsFiles(), cgroup.oomCounter(),
-                seccompFile, runnerFile, jobDir == null ? null : jobDir.resolve(JOB_FILE), runnerCommand());
+                config.uid(), config.gid(), limits.fileBytes(), root, etcLinks, cgroup.procsFiles(), cgroup.oomCounter(),
+                seccompFile, runnerFile, jobDir == null ? null : jobDir.resolve(JOB_FILE), runnerCommand(python));
         Process process;
         try {
             process = spawn(BwrapCommand.argv(spec));
@@ -232,12 +240,12 @@ final class Jails implements AutoCloseable {
     /**
      * The runner reading its job from stdin, working in its default directory on the jail's /tmp tmpfs, with
      * RLIMIT_NPROC on the program: exact here, since the jail's uid is its own (a user namespace per jail, and a
-     * host uid per jail when the service is root).
+     * host uid per jail when the service is root). The runner was compiled for {@code sandpod.local.python}, so that one
+     * runs it; {@code program} is the interpreter of the run's runtime.
      */
-    private List<String> runnerCommand() {
-        String python = config.python().toString();
-        return List.of(python, "-I", "-S", BwrapCommand.RUNNER_PATH, "--job-stdin", "--python", python,
-                "--rlimit-nproc");
+    private List<String> runnerCommand(Path program) {
+        return List.of(config.python().toString(), "-I", "-S", BwrapCommand.RUNNER_PATH, "--job-stdin",
+                "--python", program.toString(), "--rlimit-nproc");
     }
 
     /** Starts the process on the spawner thread (see the class comment); an interrupt never leaks a started jail. */
@@ -323,6 +331,31 @@ final class Jails implements AutoCloseable {
             }
         }
         throw new IOException("no Uid line in /proc/self/status");
+    }
+
+    /**
+     * The jail's {@code /etc}: the host's {@code /etc/alternatives} entries of shared libraries that point under /usr, and
+     * Debian matplotlib's {@code /etc/matplotlibrc} as the copy its package keeps under /usr. Symlinks to files the jail
+     * sees anyway, so that numpy's BLAS loads and matplotlib finds its defaults; none on a host without them.
+     */
+    private static List<BwrapCommand.EtcLink> etcLinks() throws IOException {
+        List<BwrapCommand.EtcLink> links = new ArrayList<>();
+        Path alternatives = Path.of("/etc/alternatives");
+        if (Files.isDirectory(alternatives)) {
+            try (var entries = Files.list(alternatives)) {
+                for (Path entry : entries.sorted().toList()) {
+                    String name = entry.getFileName().toString();
+                    String target = Files.isSymbolicLink(entry) ? Files.readSymbolicLink(entry).toString() : "";
+                    if (name.contains(".so") && target.startsWith("/usr/") && !target.contains("/../")) {
+                        links.add(new BwrapCommand.EtcLink("alternatives/" + name, target));
+                    }
+                }
+            }
+        }
+        if (Files.isRegularFile(MATPLOTLIBRC)) {
+            links.add(new BwrapCommand.EtcLink("matplotlibrc", MATPLOTLIBRC.toString()));
+        }
+        return links;
     }
 
     /** The host's /bin, /lib and /lib64 as the jail recreates them: symlinks on merged-/usr hosts, else binds. */

@@ -11,6 +11,7 @@ import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.JobCodec;
 import dev.sandpod.run.Limits;
+import dev.sandpod.run.PythonRuntime;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
@@ -39,11 +40,16 @@ public final class LocalExecutor implements Executor {
 
     private final Jails jails;
     private final LocalPool pool;
+    private final LocalRuntimes runtimes;
+    private final List<PythonRuntime> listing;
     private final String unreadyReason;
 
-    private LocalExecutor(Jails jails, LocalPool pool, String unreadyReason) {
+    private LocalExecutor(Jails jails, LocalPool pool, LocalRuntimes runtimes, List<PythonRuntime> listing,
+                          String unreadyReason) {
         this.jails = jails;
         this.pool = pool;
+        this.runtimes = runtimes;
+        this.listing = listing;
         this.unreadyReason = unreadyReason;
     }
 
@@ -53,21 +59,35 @@ public final class LocalExecutor implements Executor {
      * @param defaults the limits pooled jails are started with (the configured defaults)
      */
     public static LocalExecutor create(LocalConfig config, Limits defaults) {
+        return create(config, LocalRuntimes.only(config.python()), defaults);
+    }
+
+    /** As {@link #create(LocalConfig, Limits)}, with named runtimes besides the default. */
+    public static LocalExecutor create(LocalConfig config, LocalRuntimes runtimes, Limits defaults) {
         byte[] runner;
         try {
             runner = BundledRunner.read();
         } catch (IOException e) {
-            return unavailable(e.getMessage());
+            return unavailable(runtimes, e.getMessage());
         }
-        return create(config, defaults, runner);
+        return create(config, runtimes, defaults, runner);
     }
 
     /** As {@link #create(LocalConfig, Limits)}, with another runner (tests use one that misbehaves on purpose). */
     static LocalExecutor create(LocalConfig config, Limits defaults, byte[] runner) {
+        return create(config, LocalRuntimes.only(config.python()), defaults, runner);
+    }
+
+    private static LocalExecutor create(LocalConfig config, LocalRuntimes runtimes, Limits defaults, byte[] runner) {
         String reason = LocalPreflight.hostReason(config);
+        if (reason == null) {
+            reason = runtimes.hostReason();
+        }
         Jails jails = null;
+        List<PythonRuntime> listing = null;
         if (reason == null) {
             try {
+                listing = runtimes.probe();
                 jails = Jails.open(config, runner);
                 reason = trial(jails, defaults);
             } catch (IOException e) {
@@ -81,16 +101,16 @@ public final class LocalExecutor implements Executor {
             if (jails != null) {
                 jails.close();
             }
-            return unavailable(reason);
+            return unavailable(runtimes, reason);
         }
         LocalPool pool = new LocalPool(jails, defaults, config.poolSize());
         pool.fill();
-        return new LocalExecutor(jails, pool, null);
+        return new LocalExecutor(jails, pool, runtimes, listing, null);
     }
 
-    private static LocalExecutor unavailable(String reason) {
+    private static LocalExecutor unavailable(LocalRuntimes runtimes, String reason) {
         LOG.log(System.Logger.Level.ERROR, "local backend unavailable: {0}", reason);
-        return new LocalExecutor(null, null, reason);
+        return new LocalExecutor(null, null, runtimes, runtimes.unprobed(), reason);
     }
 
     /** Runs a hello-world job through the cold path; the reason it failed, or null. */
@@ -118,7 +138,9 @@ public final class LocalExecutor implements Executor {
         }
         long start = System.nanoTime();
         byte[] job = JobCodec.encode(request);
-        Jail warm = pool.claim(request.limits());
+        // the pool's jails run the default runtime; any other starts cold with its own interpreter
+        boolean pooled = request.runtime().equals(PythonRuntime.DEFAULT);
+        Jail warm = pooled ? pool.claim(request.limits()) : null;
         try {
             if (warm != null) {
                 try {
@@ -129,7 +151,7 @@ public final class LocalExecutor implements Executor {
                 }
             }
             try {
-                Jail cold = jails.startCold(request.limits(), job);
+                Jail cold = jails.startCold(request.limits(), job, runtimes.python(request.runtime()));
                 return attempt(jails, cold, null, request, id, start).result();
             } catch (IOException e) {
                 if (jails.closed()) {
@@ -226,6 +248,11 @@ public final class LocalExecutor implements Executor {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public List<PythonRuntime> runtimes() {
+        return listing;
     }
 
     @Override

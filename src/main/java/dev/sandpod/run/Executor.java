@@ -1,5 +1,7 @@
 package dev.sandpod.run;
 
+import java.util.List;
+
 /**
  * Runs one request in a fresh, single-use sandbox. Implementations know nothing of HTTP.
  *
@@ -12,6 +14,14 @@ public interface Executor extends AutoCloseable {
 
     /** The backend's name as reported in results: {@code local} or {@code kubernetes}. */
     String name();
+
+    /**
+     * The runtimes a request may name, the default ({@link PythonRuntime#DEFAULT}) first. An executor that does not
+     * override it runs the default only and knows nothing of its interpreter.
+     */
+    default List<PythonRuntime> runtimes() {
+        return List.of(new PythonRuntime(PythonRuntime.DEFAULT, "", List.of()));
+    }
 
     /** Why the backend cannot create sandboxes right now, or null when it can. */
     String unreadyReason();

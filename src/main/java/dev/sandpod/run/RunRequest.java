@@ -6,12 +6,14 @@ import java.util.Objects;
 /**
  * One validated run: what the runner receives as its job, minus the id.
  *
- * @param tests judge-mode cases, or an empty list for a plain run
+ * @param tests   judge-mode cases, or an empty list for a plain run
+ * @param runtime the name of the runtime that runs it, one the executor lists
  */
 public record RunRequest(String code, String input, List<String> args, List<RunFile> files, Limits limits,
-                         List<TestCase> tests) {
+                         List<TestCase> tests, String runtime) {
     public RunRequest {
         Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(limits, "limits");
         args = List.copyOf(args);
@@ -19,8 +21,18 @@ public record RunRequest(String code, String input, List<String> args, List<RunF
         tests = List.copyOf(tests);
     }
 
+    /** A run of the default runtime. */
+    public RunRequest(String code, String input, List<String> args, List<RunFile> files, Limits limits,
+                      List<TestCase> tests) {
+        this(code, input, args, files, limits, tests, PythonRuntime.DEFAULT);
+    }
+
     public static RunRequest of(String code, String input, Limits limits) {
         return new RunRequest(code, input, List.of(), List.of(), limits, List.of());
+    }
+
+    public RunRequest withRuntime(String other) {
+        return new RunRequest(code, input, args, files, limits, tests, other);
     }
 
     public boolean judged() {

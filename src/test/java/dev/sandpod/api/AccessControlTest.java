@@ -120,6 +120,18 @@ class AccessControlTest {
     }
 
     @Test
+    @DisplayName("the runtime list is behind the keys too, as every /v1/ route: 401 without one, the list with one")
+    void runtimeListNeedsAKey() throws Exception {
+        URI base = start(keysOn(Map.of()));
+        assertUnauthorized(http.send(HttpRequest.newBuilder(base.resolve("/v1/runtimes")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()), "needs an API key");
+        HttpResponse<String> listed = http.send(HttpRequest.newBuilder(base.resolve("/v1/runtimes"))
+                .header("X-API-Key", ALICE).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, listed.statusCode(), listed.body());
+        assertEquals("python", json(listed).get("runtimes").get(0).get("name").asText());
+    }
+
+    @Test
     @DisplayName("with keys off anyone runs, and an Authorization header is not looked at")
     void keysOffByDefault() throws Exception {
         URI base = start(Map.of());

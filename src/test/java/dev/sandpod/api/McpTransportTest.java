@@ -185,10 +185,11 @@ class McpTransportTest {
     }
 
     @Test
-    void runtimeOtherThanPythonIsAToolError() throws Exception {
+    @DisplayName("A runtime the executor does not list is an isError result naming the ones it does")
+    void unknownRuntimeIsAToolError() throws Exception {
         JsonNode result = call(Map.of("code", "pass", "runtime", "node"));
         assertTrue(result.get("isError").asBoolean());
-        assertTrue(text(result).contains("runtime must be \"python\""), text(result));
+        assertTrue(text(result).contains("runtime node is unknown; the known runtimes are [python]"), text(result));
         assertFalse(call(Map.of("code", "pass", "runtime", "python")).get("isError").asBoolean());
     }
 

@@ -50,7 +50,8 @@ class OpenApiDocumentTest {
     @Test
     void everyDocumentedOperationIsRouted() throws Exception {
         Map<String, Map<String, Object>> paths = map(document, "paths");
-        assertEquals(Set.of("/v1/runs", "/", "/mcp", "/health/live", "/health/ready", "/metrics"), paths.keySet());
+        assertEquals(Set.of("/v1/runs", "/v1/runtimes", "/", "/mcp", "/health/live", "/health/ready", "/metrics"),
+                paths.keySet());
         for (var path : paths.entrySet()) {
             for (String method : path.getValue().keySet()) {
                 HttpRequest.Builder request = HttpRequest.newBuilder(uri(path.getKey()));

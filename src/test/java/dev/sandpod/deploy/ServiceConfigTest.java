@@ -11,6 +11,8 @@ import java.util.Map;
 import dev.sandpod.Shutdown;
 import dev.sandpod.config.AppConfig;
 import dev.sandpod.kube.KubeConfig;
+import dev.sandpod.kube.KubeRuntimes;
+import dev.sandpod.run.PythonRuntime;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -165,6 +167,29 @@ final class ServiceConfigTest {
 
     private static void assertAtLeast(Quantity actual, BigDecimal least, String what) {
         assertTrue(amount(actual).compareTo(least) >= 0, () -> what + " " + actual + " < " + least.toPlainString());
+    }
+
+    @Test
+    @DisplayName("the runtime images of the values reach the service, and an empty image leaves a bundled runtime out")
+    void runtimeImagesReachTheService() throws IOException {
+        KubeRuntimes runtimes = KubeRuntimes.from(load(Helm.template(
+                "--set", "sandbox.runtimes.python-ml.image=registry.example/python-ml:1.0",
+                "--set", "sandbox.runtimes.python-ml.pythonVersion=3.12",
+                "--set-json", "sandbox.runtimes.python-ml.packages=[\"torch==2.5.1\"]",
+                "--set", "sandbox.runtimes.python-scientific.image=")).get("sandpod.kubernetes"));
+        assertEquals(List.of("python", "python-ml"), List.copyOf(runtimes.runtimes().keySet()));
+        KubeRuntimes.Entry ml = runtimes.runtimes().get("python-ml");
+        assertEquals("registry.example/python-ml:1.0", ml.image());
+        assertEquals(new PythonRuntime("python-ml", "3.12", List.of(new PythonRuntime.Package("torch", "2.5.1"))),
+                ml.listing());
+    }
+
+    @Test
+    void chartDefaultsOfferPythonScientificWithItsPins() throws IOException {
+        KubeRuntimes runtimes = KubeRuntimes.from(load(Helm.defaultRender()).get("sandpod.kubernetes"));
+        assertEquals(List.of("python", "python-scientific"), List.copyOf(runtimes.runtimes().keySet()));
+        assertEquals(List.of("numpy", "pandas", "matplotlib"), runtimes.runtimes().get("python-scientific").listing()
+                .packages().stream().map(PythonRuntime.Package::name).toList());
     }
 
     /**

@@ -58,7 +58,7 @@ class McpClientTest {
     }
 
     @Test
-    @DisplayName("tools/list offers run_python with code required and input, files, runtime optional")
+    @DisplayName("tools/list offers run_python with code required and input, files, runtime (of the listed ones) optional")
     @SuppressWarnings("unchecked")
     void listsRunPythonWithItsSchema() {
         List<McpSchema.Tool> tools = client.listTools().tools();
@@ -69,7 +69,7 @@ class McpClientTest {
         assertEquals(List.of("code", "input", "files", "runtime"), List.copyOf(properties.keySet()));
         assertEquals("string", properties.get("code").get("type"));
         assertEquals("array", properties.get("files").get("type"));
-        assertEquals(List.of("python"), properties.get("runtime").get("enum"));
+        assertEquals(List.of("python", "python-scientific"), properties.get("runtime").get("enum")); // the shipped runtimes
     }
 
     @Test

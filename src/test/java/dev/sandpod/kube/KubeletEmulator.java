@@ -107,6 +107,8 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private final ConcurrentMap<String, Instant> standbyStarts = new ConcurrentHashMap<>();
     private final CountDownLatch held = new CountDownLatch(1);
     private volatile Mode mode = Mode.REAL;
+    /** The node's images, each as the interpreter of this host that plays its python3; any other fails to pull. */
+    private final ConcurrentMap<String, String> pythonOfImage = new ConcurrentHashMap<>();
     /**
      * The node's own threads, as a kubelet is a process of its own: each pod's work blocks for its whole life in a
      * process pipe read or a wait, and on virtual threads it would pin the carriers that the service under test, in the
@@ -120,6 +122,11 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         this.client = client;
         this.namespace = namespace;
         this.informer = client.pods().inNamespace(namespace).withLabel(Labels.COMPONENT, Labels.SANDBOX).inform(this);
+    }
+
+    /** Lets pods of {@code image} run, {@code python} standing in for the image's python3. */
+    void image(String image, String python) {
+        pythonOfImage.put(image, python);
     }
 
     /** How the pods created from now on behave. */
@@ -291,7 +298,13 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 return;
             }
             switch (mode) {
-                case REAL -> runForReal(pod);
+                case REAL -> {
+                    if (pythonOfImage.containsKey(image(pod))) {
+                        runForReal(pod);
+                    } else {
+                        setStatus(pod, waiting("ErrImagePull"));
+                    }
+                }
                 case INSTANT -> succeedEchoing(setStatus(pod, running()));
                 case HELD -> {
                     Pod running = setStatus(pod, running());
@@ -402,7 +415,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
      * (the runner from the runner ConfigMap, /tmp on an emptyDir, the working directory in it), the pod's UID/GID and the
      * container's memory limit; {@code stdin} is what an attach sends it.
      */
-    private static SandboxProcess start(Pod pod, PodVolumes volumes, byte[] stdin) throws IOException {
+    private SandboxProcess start(Pod pod, PodVolumes volumes, byte[] stdin) throws IOException {
         Container container = pod.getSpec().getContainers().getFirst();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOSTNAME", pod.getMetadata().getName());
@@ -414,7 +427,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 .map(arg -> KubeExpansion.expand(arg, env))
                 .map(volumes::onHost)
                 .forEach(argv::add);
-        argv.set(0, SandboxProcess.PYTHON); // the image's python3
+        argv.set(0, pythonOfImage.get(container.getImage())); // the image's python3
         PodSecurityContext security = pod.getSpec().getSecurityContext();
         long memoryBytes = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
         return SandboxProcess.start(pod.getMetadata().getName(), argv, env, volumes.hostDir(PodSpecs.TMP),
@@ -437,6 +450,10 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
      * with a builder and parse the answer back, and a JSON patch costs the mock more than the PUT. The resourceVersion is
      * left out, so the write is unconditional, as the kubelet's status manager makes it.
      */
+    private static String image(Pod pod) {
+        return pod.getSpec().getContainers().getFirst().getImage();
+    }
+
     private Pod setStatus(Pod pod, PodStatus status) {
         ObjectMeta metadata = new ObjectMetaBuilder(pod.getMetadata()).withResourceVersion(null).build();
         Pod written = new Pod(pod.getApiVersion(), pod.getKind(), metadata, pod.getSpec(), status);

@@ -77,6 +77,8 @@ public final class MockCluster implements AutoCloseable {
         }
         kubelet = new KubeletEmulator(server, client(KubeletEmulator.USER_AGENT), NAMESPACE);
         dispatcher.kubelet = kubelet;
+        // this host's python3, with Debian's numpy, pandas and matplotlib, plays the python3 of every shipped image
+        runtimes().runtimes().values().forEach(runtime -> kubelet.image(runtime.image(), SandboxProcess.PYTHON));
     }
 
     /** Lets the emulated kubelet answer what a node answers (attach) before the mock's expectations and CRUD. */
@@ -132,6 +134,12 @@ public final class MockCluster implements AutoCloseable {
         return config(Map.of());
     }
 
+    /** The shipped runtimes: the default image and python-scientific's. */
+    static KubeRuntimes runtimes() {
+        return KubeRuntimes.from(io.helidon.config.Config.just(ConfigSources.classpath("application.yaml"))
+                .get("sandpod.kubernetes"));
+    }
+
     KubernetesClient client(String userAgent) {
         return client(userAgent, server.url("/"));
     }
@@ -157,6 +165,11 @@ public final class MockCluster implements AutoCloseable {
     /** An executor as the service builds it, its warm pool sized for the shipped default limits. */
     public KubernetesExecutor executor(KubeConfig config) {
         return new KubernetesExecutor(client(EXECUTOR_AGENT), config, defaultLimits());
+    }
+
+    /** As {@link #executor(KubeConfig)}, with the shipped runtimes besides the default. */
+    KubernetesExecutor executorWithRuntimes(KubeConfig config) {
+        return new KubernetesExecutor(client(EXECUTOR_AGENT), config, runtimes(), defaultLimits());
     }
 
     static Limits defaultLimits() {

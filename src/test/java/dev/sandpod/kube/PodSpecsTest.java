@@ -34,6 +34,21 @@ class PodSpecsTest {
     private static final PodSpecs SPECS = new PodSpecs(MockCluster.config());
 
     @Test
+    @DisplayName("a run's pod has its runtime's image; a standby pod always the default's, which is sandpod.kubernetes.image")
+    void imageIsTheRuntimes() {
+        PodSpecs specs = new PodSpecs(MockCluster.config(), MockCluster.runtimes());
+        RunRequest request = RunRequest.of("print(1)", "", DEFAULTS);
+        assertEquals(MockCluster.config().image(), image(specs.podFor(request, RunId.random(), 100000)));
+        assertEquals(MockCluster.runtimes().image("python-scientific"),
+                image(specs.podFor(request.withRuntime("python-scientific"), RunId.random(), 100000)));
+        assertEquals(MockCluster.config().image(), image(specs.standbyFor(DEFAULTS, RunId.random(), 100000)));
+    }
+
+    private static String image(Pod pod) {
+        return pod.getSpec().getContainers().getFirst().getImage();
+    }
+
+    @Test
     @DisplayName("activeDeadlineSeconds = ceil(timeoutMs/1000) + 1, times the programs of a judged run")
     void deadlineRoundsUpAndAddsOneSecond() {
         assertEquals(2, PodSpecs.activeDeadlineSeconds(withTime(1)));

@@ -18,8 +18,13 @@ class BwrapCommandTest {
     private static final List<String> COMMAND = List.of("/usr/bin/python3", "-I", "-S", "/sandpod/runner.py");
 
     private static BwrapCommand.Spec spec(Integer hostUid, Path jobFile) {
+        return spec(hostUid, jobFile, List.of());
+    }
+
+    private static BwrapCommand.Spec spec(Integer hostUid, Path jobFile, List<BwrapCommand.EtcLink> etcLinks) {
         return new BwrapCommand.Spec(Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/setpriv"), hostUid, 65534, 65534,
                 16 << 20, List.of(new BwrapCommand.RootEntry("lib", "usr/lib"), new BwrapCommand.RootEntry("bin", null)),
+                etcLinks,
                 List.of(PROCS_MEMORY, PROCS_PIDS),
                 new BwrapCommand.OomCounter(Path.of("/sys/fs/cgroup/memory/sandpod/jail-1/memory.oom_control"),
                         "/sys/fs/cgroup/memory/memory.oom_control"),
@@ -53,6 +58,28 @@ class BwrapCommandTest {
         List<String> argv = BwrapCommand.argv(spec(null, null));
         assertFalse(argv.contains("/usr/bin/setpriv"));
         assertEquals("/usr/bin/bwrap", argv.get(10));
+    }
+
+    @Test
+    @DisplayName("the jail's /etc holds only symlinks to /usr, in directories its uid can enter; no /etc without links")
+    void etcHoldsOnlySymlinksToUsr() {
+        List<String> args = bwrapArgs(BwrapCommand.argv(spec(null, null, List.of(
+                new BwrapCommand.EtcLink("alternatives/libblas.so.3-x86_64-linux-gnu", "/usr/lib/blas/libblas.so.3"),
+                new BwrapCommand.EtcLink("matplotlibrc", "/usr/share/matplotlib/mpl-data/matplotlibrc")))));
+        int etc = args.indexOf("/etc");
+        assertEquals(List.of("--perms", "0755", "--dir", "/etc", "--perms", "0755", "--dir", "/etc/alternatives",
+                "--symlink", "/usr/lib/blas/libblas.so.3", "/etc/alternatives/libblas.so.3-x86_64-linux-gnu",
+                "--symlink", "/usr/share/matplotlib/mpl-data/matplotlibrc", "/etc/matplotlibrc"),
+                args.subList(etc - 3, etc + 11));
+        assertFalse(bwrapArgs(BwrapCommand.argv(spec(null, null))).contains("/etc"));
+    }
+
+    @Test
+    void rejectsEtcLinksOutsideUsrOrEtc() {
+        assertThrows(IllegalArgumentException.class, () -> new BwrapCommand.EtcLink("shadow", "/etc/shadow"));
+        assertThrows(IllegalArgumentException.class, () -> new BwrapCommand.EtcLink("x", "/usr/../etc/shadow"));
+        assertThrows(IllegalArgumentException.class, () -> new BwrapCommand.EtcLink("../shadow", "/usr/lib/x"));
+        assertThrows(IllegalArgumentException.class, () -> new BwrapCommand.EtcLink("ssl/private/key", "/usr/lib/x"));
     }
 
     @Test
