@@ -4,6 +4,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -70,21 +74,29 @@ class LocalRuntimesTest {
     }
 
     @Test
-    @DisplayName("matplotlib's Agg backend renders a PNG in the scientific runtime")
-    void scientificRunRendersAPng() throws Exception {
+    @DisplayName("a matplotlib PNG saved with the Agg backend under ./out/ comes back in files, the bytes it wrote")
+    void scientificRunReturnsAPlot() throws Exception {
         Service.Answer answer = scientific("""
-                import io
+                import hashlib, os
                 import matplotlib
                 matplotlib.use("Agg")
                 import matplotlib.pyplot as plt
                 plt.plot([0, 1, 2], [2, 0, 1])
-                png = io.BytesIO()
-                plt.savefig(png, format="png")
-                data = png.getvalue()
-                print(data[:8] == b"\\x89PNG\\r\\n\\x1a\\n", len(data) > 1000)
+                os.makedirs("out", exist_ok=True)
+                plt.savefig("out/plot.png")
+                print(hashlib.sha256(open("out/plot.png", "rb").read()).hexdigest())
                 """);
         assertEquals("ok", answer.text("status"), answer.body().toString());
-        assertEquals("True True\n", answer.text("stdout"));
+        JsonNode files = answer.body().get("files");
+        assertEquals(1, files.size(), files.toString());
+        assertEquals("plot.png", files.get(0).get("path").asText());
+        assertEquals("image/png", files.get(0).get("mimeType").asText());
+        byte[] png = Base64.getDecoder().decode(files.get(0).get("content").asText());
+        assertEquals(png.length, files.get(0).get("size").asInt());
+        assertTrue(png.length > 1000 && png[0] == (byte) 0x89 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
+        assertEquals(answer.text("stdout").strip(), HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(png)));
+        assertFalse(answer.body().get("filesTruncated").asBoolean());
     }
 
     @Test
