@@ -1,13 +1,7 @@
 package dev.sandpod.api;
 
-import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-
-import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Metrics;
-import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 import io.helidon.webserver.http.ServerRequest;
 
@@ -15,7 +9,6 @@ import dev.sandpod.run.Executor;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
-import dev.sandpod.run.Status;
 
 /** Runs an admitted request on the executor and counts the outcome; the one place the API touches the backend. */
 final class RunGate {
@@ -24,12 +17,6 @@ final class RunGate {
     private final KeyQuotas keyQuotas;
     private final Drain drain;
     private final Timer duration;
-    /**
-     * The per-key counters, by key id and status: a registry lookup by name and tags costs a request more than the
-     * key check and both rate limits together.
-     */
-    private final ConcurrentMap<String, Counter> keyRuns = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, Counter> keyCpu = new ConcurrentHashMap<>();
 
     RunGate(Executor executor, Admission admission, KeyQuotas keyQuotas, Drain drain) {
         this.executor = executor;
@@ -52,28 +39,16 @@ final class RunGate {
             return executor.run(request, RunId.random());
         })));
         duration.record(java.time.Duration.ofNanos(System.nanoTime() - start));
-        counter(result.status()).increment();
+        String status = result.status().wireName();
+        Counters.add("sandpod.runs", "Finished runs by status and backend", 1, "status", status, "backend",
+                executor.name());
         if (keyId != null) {
-            keyCounters(keyId, result);
+            // one series per key id of the key file, which the operator writes: the label's values are bounded by it
+            Counters.add("sandpod.key.runs", "Finished runs by API key id and status", 1, "key", keyId, "status", status);
+            Counters.add("sandpod.key.cpu.milliseconds", "CPU time of finished runs by API key id", result.cpuMs(),
+                    "key", keyId);
         }
         AccessLog.noteRunStatus(req, result.status());
         return result;
-    }
-
-    private Counter counter(Status status) {
-        return Metrics.getOrCreate(Counter.builder("sandpod.runs")
-                .description("Finished runs by status and backend")
-                .tags(List.of(Tag.create("status", status.wireName()), Tag.create("backend", executor.name()))));
-    }
-
-    /** One series per key id of the key file, which the operator writes: the label's values are bounded by it. */
-    private void keyCounters(String keyId, RunResult result) {
-        String status = result.status().wireName();
-        keyRuns.computeIfAbsent(keyId + " " + status, any -> Metrics.getOrCreate(Counter.builder("sandpod.key.runs")
-                .description("Finished runs by API key id and status")
-                .tags(List.of(Tag.create("key", keyId), Tag.create("status", status))))).increment();
-        keyCpu.computeIfAbsent(keyId, any -> Metrics.getOrCreate(Counter.builder("sandpod.key.cpu.milliseconds")
-                .description("CPU time of finished runs by API key id")
-                .tags(List.of(Tag.create("key", keyId))))).increment(result.cpuMs());
     }
 }
