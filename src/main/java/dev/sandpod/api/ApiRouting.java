@@ -2,7 +2,6 @@ package dev.sandpod.api;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 import io.helidon.config.Config;
@@ -12,7 +11,6 @@ import dev.sandpod.access.ClientBuckets;
 import dev.sandpod.access.KeyFile;
 import dev.sandpod.net.TrustedProxies;
 import dev.sandpod.run.Executor;
-import dev.sandpod.run.PythonRuntime;
 
 /** Wires the API's routes, its access control and log, and its error mapping for one executor; Main and the tests call it. */
 public final class ApiRouting {
@@ -26,16 +24,14 @@ public final class ApiRouting {
 
     /** The routes, refusing runs once {@code drain} has begun. */
     public static void routing(HttpRouting.Builder routing, Config sandpod, Executor executor, Drain drain) {
-        List<PythonRuntime> runtimes = executor.runtimes();
-        RunRequestParser parser = new RunRequestParser(LimitPolicy.from(sandpod.get("limits")),
-                runtimes.stream().map(PythonRuntime::name).toList());
+        RunRequestParser parser = new RunRequestParser(LimitPolicy.from(sandpod.get("limits")), executor.runtimeNames());
         Config admission = sandpod.get("admission");
         RunGate gate = new RunGate(executor, Admission.from(admission), KeyQuotas.from(admission), drain);
         routing.addFilter(new AccessLog(AccessLog.format(sandpod.get("access-log.format").asString().get()), System.out))
                 .addFilter(callerGate(sandpod));
         ProblemHandlers.register(routing);
         routing.register(new RunService(parser, gate));
-        routing.register(new RuntimeService(runtimes));
+        routing.register(new RuntimeService(executor::runtimes));
         routing.register(McpService.create(parser, gate, sandpod.get("mcp")));
     }
 

@@ -3,6 +3,7 @@ package dev.sandpod.api;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
@@ -14,12 +15,15 @@ import dev.sandpod.run.PythonRuntime;
 
 /** {@code GET /v1/runtimes}: the runtimes a run may name, each with its Python version and packages. */
 final class RuntimeService implements HttpService {
-    private final byte[] body;
+    private final Supplier<List<PythonRuntime>> runtimes;
+    private volatile byte[] body;
 
-    /** The list is fixed at start-up (the executor read it from its interpreters or config), so it is written once. */
-    RuntimeService(List<PythonRuntime> runtimes) {
-        this.body = Json.write(Map.of("default", PythonRuntime.DEFAULT,
-                "runtimes", runtimes.stream().map(RuntimeService::entry).toList()));
+    /**
+     * The list does not change once the executor has it (from its interpreters or its config), so it is written once,
+     * when first asked for: the local backend asks its interpreters off the start-up path.
+     */
+    RuntimeService(Supplier<List<PythonRuntime>> runtimes) {
+        this.runtimes = runtimes;
     }
 
     @Override
@@ -28,8 +32,14 @@ final class RuntimeService implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
+        byte[] written = body;
+        if (written == null) {
+            written = Json.write(Map.of("default", PythonRuntime.DEFAULT,
+                    "runtimes", runtimes.get().stream().map(RuntimeService::entry).toList()));
+            body = written;
+        }
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(body);
+        res.send(written);
     }
 
     private static Map<String, Object> entry(PythonRuntime runtime) {

@@ -23,6 +23,11 @@ public interface Executor extends AutoCloseable {
         return List.of(new PythonRuntime(PythonRuntime.DEFAULT, "", List.of()));
     }
 
+    /** The names of {@link #runtimes()}, the default first: what a request may name, known without asking anything. */
+    default List<String> runtimeNames() {
+        return runtimes().stream().map(PythonRuntime::name).toList();
+    }
+
     /** Why the backend cannot create sandboxes right now, or null when it can. */
     String unreadyReason();
 
