@@ -34,7 +34,7 @@ public final class ApiRouting {
         routing.addFilter(new AccessLog(AccessLog.format(sandpod.get("access-log.format").asString().get()), System.out))
                 .addFilter(callerGate(sandpod));
         ProblemHandlers.register(routing);
-        routing.register(new RunService(parser, gate));
+        routing.register(new RunService(parser, gate, AsyncRuns.from(sandpod.get("async"), gate)));
         routing.register(new RuntimeService(runtimes));
         routing.register(McpService.create(parser, gate, sandpod.get("mcp")));
     }

@@ -26,7 +26,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class RunRequestParser {
     static final String CODE_REQUIRED = "Code is required";
     static final Set<String> FIELDS = Set.of("code", "input", "stdin", "timeoutMs", "memoryMb", "args", "files",
-            "tests", "runtime");
+            "tests", "runtime", "async");
     private static final int MAX_PATH_CHARS = 200;
     /** Linux's NAME_MAX: the runner cannot create a longer file name. */
     private static final int MAX_NAME_BYTES = 255;
@@ -75,6 +75,18 @@ final class RunRequestParser {
         return new RunRequest(code, input, args(body.get("args")), files(body.get("files")),
                 policy.limits(timeoutMs, memoryMb),
                 tests(body.get("tests")), runtime(body.get("runtime")));
+    }
+
+    /** Whether the body asks for an asynchronous run ({@code "async": true}); absent means no. */
+    static boolean async(JsonNode body) {
+        JsonNode node = body.get("async");
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            throw ApiException.badRequest("async must be true or false");
+        }
+        return node.booleanValue();
     }
 
     private String runtime(JsonNode node) {
