@@ -10,6 +10,7 @@ import io.helidon.webserver.http.HttpRouting;
 
 import dev.sandpod.access.ClientBuckets;
 import dev.sandpod.access.KeyFile;
+import dev.sandpod.callback.Callbacks;
 import dev.sandpod.net.TrustedProxies;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.PythonRuntime;
@@ -31,10 +32,12 @@ public final class ApiRouting {
                 runtimes.stream().map(PythonRuntime::name).toList());
         Config admission = sandpod.get("admission");
         RunGate gate = new RunGate(executor, Admission.from(admission), KeyQuotas.from(admission), drain);
+        Callbacks callbacks = Callbacks.from(sandpod.get("callback"));
         routing.addFilter(new AccessLog(AccessLog.format(sandpod.get("access-log.format").asString().get()), System.out))
                 .addFilter(callerGate(sandpod));
         ProblemHandlers.register(routing);
-        routing.register(new RunService(parser, gate, AsyncRuns.from(sandpod.get("async"), gate)));
+        routing.register(new RunService(parser, gate, callbacks,
+                AsyncRuns.from(sandpod.get("async"), gate, callbacks)));
         routing.register(new RuntimeService(runtimes));
         routing.register(McpService.create(parser, gate, sandpod.get("mcp")));
     }

@@ -1,5 +1,6 @@
 package dev.sandpod.api;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.concurrent.Future;
 
 import io.helidon.config.Config;
 
+import dev.sandpod.callback.Callbacks;
 import dev.sandpod.run.BackendUnavailableException;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
@@ -23,19 +25,21 @@ import dev.sandpod.run.Status;
  * The asynchronous runs of this replica, held in its memory: each runs on a virtual thread of its own through the
  * {@link RunGate}, and its state stays readable until {@code ttl} after it ended. A restart loses them all.
  *
- * <p>A run belongs to the key that submitted it: to any other key it does not exist.
+ * <p>A run belongs to the key that submitted it: to any other key it does not exist. Its end, whichever comes first
+ * (its result, a cancel, a refusal), is what GET answers and what its callback receives.
  */
 final class AsyncRuns {
     private static final System.Logger LOG = System.getLogger(AsyncRuns.class.getName());
     private static final String CANCELLED = "cancelled";
 
     private final RunGate gate;
+    private final Callbacks callbacks;
     private final int maxRuns;
     private final Duration ttl;
     private final ConcurrentMap<RunId, AsyncRun> runs = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
-    AsyncRuns(RunGate gate, int maxRuns, Duration ttl) {
+    AsyncRuns(RunGate gate, Callbacks callbacks, int maxRuns, Duration ttl) {
         if (maxRuns < 1) {
             throw new IllegalArgumentException("max-runs < 1: " + maxRuns);
         }
@@ -43,17 +47,21 @@ final class AsyncRuns {
             throw new IllegalArgumentException("ttl-seconds < 1: " + ttl.toSeconds());
         }
         this.gate = gate;
+        this.callbacks = callbacks;
         this.maxRuns = maxRuns;
         this.ttl = ttl;
     }
 
-    static AsyncRuns from(Config async, RunGate gate) {
-        return new AsyncRuns(gate, async.get("max-runs").asInt().orElse(1000),
+    static AsyncRuns from(Config async, RunGate gate, Callbacks callbacks) {
+        return new AsyncRuns(gate, callbacks, async.get("max-runs").asInt().orElse(1000),
                 Duration.ofSeconds(async.get("ttl-seconds").asLong().orElse(3600L)));
     }
 
-    /** Queues {@code request} for {@code keyId} (null when the service takes no keys) and answers its id at once. */
-    synchronized RunId submit(String keyId, RunRequest request) {
+    /**
+     * Queues {@code request} for {@code keyId} (null when the service takes no keys) and answers its id at once; its
+     * end goes to {@code callback}, already checked, unless that is null.
+     */
+    synchronized RunId submit(String keyId, RunRequest request, URI callback) {
         long now = System.nanoTime();
         runs.values().removeIf(run -> run.expired(now, ttl));
         if (runs.size() >= maxRuns) {
@@ -61,7 +69,7 @@ final class AsyncRuns {
                     + " ended ones are forgotten " + ttl.toSeconds() + " s after they end", untilOneExpires(now));
         }
         RunId id = RunId.random();
-        AsyncRun run = new AsyncRun(keyId, request, pending(id, "queued"));
+        AsyncRun run = new AsyncRun(keyId, request, callback, pending(id, "queued"));
         runs.put(id, run);
         run.start(threads.submit(() -> execute(id, run)));
         return id;
@@ -75,7 +83,7 @@ final class AsyncRuns {
     /** Ends the run as killed, "cancelled", killing its sandbox; a run that already ended keeps its result. */
     Map<String, Object> cancel(RunId id, String keyId) {
         AsyncRun run = find(id, keyId);
-        run.end(killed(id, run, CANCELLED));
+        end(run, killed(id, run, CANCELLED));
         run.interrupt();
         return run.state();
     }
@@ -92,7 +100,7 @@ final class AsyncRuns {
     private void execute(RunId id, AsyncRun run) {
         try {
             RunResult result = gate.run(run.keyId(), run.request(), id, () -> run.advance(pending(id, "running")));
-            run.end(Json.result(result, run.request()));
+            end(run, Json.result(result, run.request()));
         } catch (InterruptedException e) {
             // cancelled: cancel() has already ended it
             Thread.currentThread().interrupt();
@@ -102,14 +110,21 @@ final class AsyncRuns {
             notRun(id, run, e.getMessage());
         } catch (Exception e) {
             LOG.log(System.Logger.Level.ERROR, "asynchronous run " + id + " failed", e);
-            run.end(Json.result(RunResult.internalError(id, gate.backend(), "the run failed", run.elapsedMs()),
+            end(run, Json.result(RunResult.internalError(id, gate.backend(), "the run failed", run.elapsedMs()),
                     run.request()));
+        }
+    }
+
+    /** Ends the run, and posts its end to its callback if this was the end that counted. */
+    private void end(AsyncRun run, Map<String, Object> result) {
+        if (run.end(result) && run.callback() != null) {
+            callbacks.deliver(run.callback(), Json.write(run.state()));
         }
     }
 
     /** A refusal at admission (a quota, a full replica, a drain) ends the run unrun, saying why. */
     private void notRun(RunId id, AsyncRun run, String why) {
-        run.end(killed(id, run, "not run: " + why));
+        end(run, killed(id, run, "not run: " + why));
     }
 
     /** The end of a run that the service stopped or never started: killed, no status of its own. */
@@ -135,15 +150,17 @@ final class AsyncRuns {
     private static final class AsyncRun {
         private final String keyId;
         private final RunRequest request;
+        private final URI callback;
         private final long submitted = System.nanoTime();
         private volatile Map<String, Object> state;
         private volatile long endedAt;
         private volatile boolean ended;
         private Future<?> future;
 
-        AsyncRun(String keyId, RunRequest request, Map<String, Object> state) {
+        AsyncRun(String keyId, RunRequest request, URI callback, Map<String, Object> state) {
             this.keyId = keyId;
             this.request = request;
+            this.callback = callback;
             this.state = frozen(state);
         }
 
@@ -153,6 +170,10 @@ final class AsyncRuns {
 
         RunRequest request() {
             return request;
+        }
+
+        URI callback() {
+            return callback;
         }
 
         Map<String, Object> state() {
@@ -174,13 +195,15 @@ final class AsyncRuns {
             }
         }
 
-        /** The first end wins: a cancel's over the interrupted run's own, a result over a late cancel. */
-        synchronized void end(Map<String, Object> result) {
-            if (!ended) {
-                state = frozen(result);
-                endedAt = System.nanoTime();
-                ended = true;
+        /** The first end wins: a cancel's over the interrupted run's own, a result over a late cancel; true if this. */
+        synchronized boolean end(Map<String, Object> result) {
+            if (ended) {
+                return false;
             }
+            state = frozen(result);
+            endedAt = System.nanoTime();
+            ended = true;
+            return true;
         }
 
         long elapsedMs() {

@@ -1,5 +1,6 @@
 package dev.sandpod.api;
 
+import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,8 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import dev.sandpod.callback.Callbacks;
+import dev.sandpod.callback.ForbiddenCallbackException;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
@@ -28,11 +31,13 @@ final class RunService implements HttpService {
 
     private final RunRequestParser parser;
     private final RunGate gate;
+    private final Callbacks callbacks;
     private final AsyncRuns async;
 
-    RunService(RunRequestParser parser, RunGate gate, AsyncRuns async) {
+    RunService(RunRequestParser parser, RunGate gate, Callbacks callbacks, AsyncRuns async) {
         this.parser = parser;
         this.gate = gate;
+        this.callbacks = callbacks;
         this.async = async;
     }
 
@@ -47,13 +52,26 @@ final class RunService implements HttpService {
     private void createRun(ServerRequest req, ServerResponse res) throws Exception {
         JsonNode body = Json.read(JsonBody.read(req));
         RunRequest request = parser.parse(body, true);
+        String callbackUrl = RunRequestParser.callbackUrl(body);
         if (RunRequestParser.async(body) || prefersAsync(req)) {
-            RunId id = async.submit(Caller.keyId(req), request);
+            RunId id = async.submit(Caller.keyId(req), request, callbackUrl == null ? null : callback(callbackUrl));
             res.header(HeaderNames.LOCATION, "/v1/runs/" + id);
             send(res, Status.ACCEPTED_202, AsyncRuns.pending(id, "queued"));
             return;
         }
+        if (callbackUrl != null) {
+            throw ApiException.badRequest("callbackUrl needs an asynchronous run: add \"async\": true");
+        }
         send(res, Status.OK_200, Json.result(gate.run(req, request), request));
+    }
+
+    /** Resolved and checked now too, so that a URL no delivery could reach is a 400, not a silent loss. */
+    private URI callback(String url) {
+        try {
+            return callbacks.accept(url);
+        } catch (ForbiddenCallbackException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
     }
 
     private void getRun(ServerRequest req, ServerResponse res) {
