@@ -74,7 +74,7 @@ public final class Callbacks {
     public void deliver(URI url, byte[] body) {
         threads.execute(() -> {
             try {
-                int status = retry.executeCallable(() -> post(url, body));
+                int status = send(url, body);
                 if (status / 100 != 2) {
                     LOG.log(System.Logger.Level.WARNING, "callback to {0} answered {1}, not retried further", url.getHost(),
                             status);
@@ -83,6 +83,11 @@ public final class Callbacks {
                 LOG.log(System.Logger.Level.WARNING, "callback to " + url.getHost() + " failed: " + e.getMessage());
             }
         });
+    }
+
+    /** Delivers on the calling thread, attempts and backoff included, and answers the last attempt's status. */
+    int send(URI url, byte[] body) throws Exception {
+        return retry.executeCallable(() -> post(url, body));
     }
 
     private int post(URI url, byte[] body) throws IOException, ForbiddenCallbackException {
