@@ -161,6 +161,26 @@ class AsyncRunApiTest {
     }
 
     @Test
+    @DisplayName("the key's quotas apply when the run executes: one past its runs at once ends killed, \"not run: ...\"")
+    void quotasApplyWhenTheRunExecutes() throws Exception {
+        executor.holdRunsUntil(release);
+        Path keys = Files.writeString(dir.resolve("keys"), "alice:" + ALICE + "\n");
+        URI base = start(Map.of("sandpod.api-keys.file", keys.toString(), "sandpod.admission.key-max-concurrent", "1"));
+        Map<String, String> alice = Map.of("Authorization", "Bearer " + ALICE);
+        String first = json(send(base, "POST", "/v1/runs", ASYNC_RUN, alice)).get("id").asText();
+        await(base, first, alice, "running"::equals);
+
+        HttpResponse<String> second = send(base, "POST", "/v1/runs", ASYNC_RUN, alice);
+
+        assertEquals(202, second.statusCode(), "the submission itself is not refused");
+        JsonNode ended = awaitEnd(base, json(second).get("id").asText(), alice);
+        assertEquals("killed", ended.get("status").asText());
+        assertTrue(ended.get("detail").asText().startsWith("not run: "), ended.toString());
+        release.countDown();
+        assertEquals("ok", awaitEnd(base, first, alice).get("status").asText());
+    }
+
+    @Test
     @DisplayName("the seed's POST / ignores async and blocks as it always did")
     void seedRouteBlocks() throws Exception {
         URI base = start(Map.of());
