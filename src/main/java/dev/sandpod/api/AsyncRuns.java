@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongSupplier;
 
 import io.helidon.config.Config;
 
@@ -36,10 +37,12 @@ final class AsyncRuns {
     private final Callbacks callbacks;
     private final int maxRuns;
     private final Duration ttl;
+    private final LongSupplier nanoClock;
     private final ConcurrentMap<RunId, AsyncRun> runs = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
-    AsyncRuns(RunGate gate, Callbacks callbacks, int maxRuns, Duration ttl) {
+    /** @param nanoClock {@link System#nanoTime}, or a test's clock that makes the TTL pass without waiting */
+    AsyncRuns(RunGate gate, Callbacks callbacks, int maxRuns, Duration ttl, LongSupplier nanoClock) {
         if (maxRuns < 1) {
             throw new IllegalArgumentException("max-runs < 1: " + maxRuns);
         }
@@ -50,11 +53,12 @@ final class AsyncRuns {
         this.callbacks = callbacks;
         this.maxRuns = maxRuns;
         this.ttl = ttl;
+        this.nanoClock = nanoClock;
     }
 
     static AsyncRuns from(Config async, RunGate gate, Callbacks callbacks) {
         return new AsyncRuns(gate, callbacks, async.get("max-runs").asInt().orElse(1000),
-                Duration.ofSeconds(async.get("ttl-seconds").asLong().orElse(3600L)));
+                Duration.ofSeconds(async.get("ttl-seconds").asLong().orElse(3600L)), System::nanoTime);
     }
 
     /**
@@ -62,14 +66,14 @@ final class AsyncRuns {
      * end goes to {@code callback}, already checked, unless that is null.
      */
     synchronized RunId submit(String keyId, RunRequest request, URI callback) {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         runs.values().removeIf(run -> run.expired(now, ttl));
         if (runs.size() >= maxRuns) {
             throw ApiException.saturated("this replica holds " + maxRuns + " asynchronous runs, its most;"
                     + " ended ones are forgotten " + ttl.toSeconds() + " s after they end", untilOneExpires(now));
         }
         RunId id = RunId.random();
-        AsyncRun run = new AsyncRun(keyId, request, callback, pending(id, "queued"));
+        AsyncRun run = new AsyncRun(keyId, request, callback, pending(id, "queued"), nanoClock);
         runs.put(id, run);
         run.start(threads.submit(() -> execute(id, run)));
         return id;
@@ -90,7 +94,7 @@ final class AsyncRuns {
 
     private AsyncRun find(RunId id, String keyId) {
         AsyncRun run = runs.get(id);
-        if (run == null || !Objects.equals(run.keyId(), keyId) || run.expired(System.nanoTime(), ttl)) {
+        if (run == null || !Objects.equals(run.keyId(), keyId) || run.expired(nanoClock.getAsLong(), ttl)) {
             throw ApiException.notFound("no run " + id + " here: it never was, it belongs to another key, it ended more"
                     + " than " + ttl.toSeconds() + " s ago, or the service restarted since");
         }
@@ -151,13 +155,16 @@ final class AsyncRuns {
         private final String keyId;
         private final RunRequest request;
         private final URI callback;
-        private final long submitted = System.nanoTime();
+        private final LongSupplier nanoClock;
+        private final long submitted;
         private volatile Map<String, Object> state;
         private volatile long endedAt;
         private volatile boolean ended;
         private Future<?> future;
 
-        AsyncRun(String keyId, RunRequest request, URI callback, Map<String, Object> state) {
+        AsyncRun(String keyId, RunRequest request, URI callback, Map<String, Object> state, LongSupplier nanoClock) {
+            this.nanoClock = nanoClock;
+            this.submitted = nanoClock.getAsLong();
             this.keyId = keyId;
             this.request = request;
             this.callback = callback;
@@ -201,13 +208,13 @@ final class AsyncRuns {
                 return false;
             }
             state = frozen(result);
-            endedAt = System.nanoTime();
+            endedAt = nanoClock.getAsLong();
             ended = true;
             return true;
         }
 
         long elapsedMs() {
-            return Duration.ofNanos(System.nanoTime() - submitted).toMillis();
+            return Duration.ofNanos(nanoClock.getAsLong() - submitted).toMillis();
         }
 
         boolean expired(long now, Duration ttl) {
