@@ -65,9 +65,10 @@ class CallbackApiTest {
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/hook", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
+            int status = failuresLeft.getAndDecrement() > 0 ? 500 : 200; // before the test can see the delivery
             deliveries.add(new Delivery(exchange.getRequestHeaders().getFirst("Sandpod-Timestamp"),
                     exchange.getRequestHeaders().getFirst("Sandpod-Signature"), body));
-            exchange.sendResponseHeaders(failuresLeft.getAndDecrement() > 0 ? 500 : 200, -1);
+            exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
         receiver.start();
