@@ -27,6 +27,10 @@ class ApiException extends RuntimeException {
         return new ApiException(Problem.of("invalid-request", "Invalid request", 400, detail), null);
     }
 
+    static ApiException notFound(String detail) {
+        return new ApiException(Problem.of("not-found", "Not found", 404, detail), null);
+    }
+
     static ApiException tooLarge(String detail) {
         return new ApiException(Problem.of("too-large", "Payload too large", 413, detail), null);
     }

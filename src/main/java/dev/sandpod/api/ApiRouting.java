@@ -9,6 +9,7 @@ import io.helidon.webserver.http.HttpRouting;
 
 import dev.sandpod.access.ClientBuckets;
 import dev.sandpod.access.KeyFile;
+import dev.sandpod.callback.Callbacks;
 import dev.sandpod.net.TrustedProxies;
 import dev.sandpod.run.Executor;
 
@@ -27,10 +28,12 @@ public final class ApiRouting {
         RunRequestParser parser = new RunRequestParser(LimitPolicy.from(sandpod.get("limits")), executor.runtimeNames());
         Config admission = sandpod.get("admission");
         RunGate gate = new RunGate(executor, Admission.from(admission), KeyQuotas.from(admission), drain);
+        Callbacks callbacks = Callbacks.from(sandpod.get("callback"));
         routing.addFilter(new AccessLog(AccessLog.format(sandpod.get("access-log.format").asString().get()), System.out))
                 .addFilter(callerGate(sandpod));
         ProblemHandlers.register(routing);
-        routing.register(new RunService(parser, gate));
+        routing.register(new RunService(parser, gate, callbacks,
+                AsyncRuns.from(sandpod.get("async"), gate, callbacks)));
         routing.register(new RuntimeService(executor::runtimes));
         routing.register(McpService.create(parser, gate, sandpod.get("mcp")));
     }

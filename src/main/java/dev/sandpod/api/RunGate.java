@@ -32,11 +32,21 @@ final class RunGate {
     }
 
     RunResult run(ServerRequest req, RunRequest request) throws Exception {
+        RunResult result = run(Caller.keyId(req), request, RunId.random(), () -> { });
+        AccessLog.noteRunStatus(req, result.status());
+        return result;
+    }
+
+    /**
+     * Runs {@code request} as {@code id} for {@code keyId} (null without keys), through the same quotas and admission
+     * as a request's own run; {@code onStart} runs once it holds a sandbox slot.
+     */
+    RunResult run(String keyId, RunRequest request, RunId id, Runnable onStart) throws Exception {
         long start = System.nanoTime();
-        String keyId = req.context().get(Caller.class).map(Caller::keyId).orElse(null);
         RunResult result = keyQuotas.admit(keyId, () -> drain.take(() -> admission.admit(() -> {
             drain.refuseIfDraining();
-            return executor.run(request, RunId.random());
+            onStart.run();
+            return executor.run(request, id);
         })));
         duration.record(java.time.Duration.ofNanos(System.nanoTime() - start));
         String status = result.status().wireName();
@@ -48,7 +58,11 @@ final class RunGate {
             Counters.add("sandpod.key.cpu.milliseconds", "CPU time of finished runs by API key id", result.cpuMs(),
                     "key", keyId);
         }
-        AccessLog.noteRunStatus(req, result.status());
         return result;
+    }
+
+    /** The backend's name, as results report it. */
+    String backend() {
+        return executor.name();
     }
 }

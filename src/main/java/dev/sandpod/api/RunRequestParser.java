@@ -26,8 +26,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class RunRequestParser {
     static final String CODE_REQUIRED = "Code is required";
     static final Set<String> FIELDS = Set.of("code", "input", "stdin", "timeoutMs", "memoryMb", "args", "files",
-            "tests", "runtime");
+            "tests", "runtime", "async",
+            "callbackUrl");
     private static final int MAX_PATH_CHARS = 200;
+    private static final int MAX_URL_CHARS = 2048;
     /** Linux's NAME_MAX: the runner cannot create a longer file name. */
     private static final int MAX_NAME_BYTES = 255;
     /**
@@ -75,6 +77,27 @@ final class RunRequestParser {
         return new RunRequest(code, input, args(body.get("args")), files(body.get("files")),
                 policy.limits(timeoutMs, memoryMb),
                 tests(body.get("tests")), runtime(body.get("runtime")));
+    }
+
+    /** Whether the body asks for an asynchronous run ({@code "async": true}); absent means no. */
+    static boolean async(JsonNode body) {
+        JsonNode node = body.get("async");
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            throw ApiException.badRequest("async must be true or false");
+        }
+        return node.booleanValue();
+    }
+
+    /** The URL an asynchronous run's end is posted to, unchecked, or null; at most 2048 characters. */
+    static String callbackUrl(JsonNode body) {
+        String url = optionalText(body.get("callbackUrl"), "callbackUrl");
+        if (url != null && url.length() > MAX_URL_CHARS) {
+            throw ApiException.badRequest("callbackUrl is longer than " + MAX_URL_CHARS + " characters");
+        }
+        return url;
     }
 
     private String runtime(JsonNode node) {

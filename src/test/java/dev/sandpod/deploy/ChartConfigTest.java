@@ -166,6 +166,18 @@ final class ChartConfigTest {
         }
     }
 
+    @Test
+    @DisplayName("callbacks.secretName mounts that Secret's key as env SANDPOD_CALLBACK_SECRET; by default there is none")
+    void callbackSecretComesFromAnExistingSecret() {
+        Container container = Helm.template("--set", "callbacks.secretName=hooks", "--set", "callbacks.secretKey=hmac")
+                .one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        var secret = env(container, "SANDPOD_CALLBACK_SECRET").getValueFrom().getSecretKeyRef();
+        assertEquals("hooks", secret.getName());
+        assertEquals("hmac", secret.getKey());
+        assertTrue(Helm.defaultRender().one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getEnv().stream().noneMatch(e -> e.getName().equals("SANDPOD_CALLBACK_SECRET")));
+    }
+
     /** The path of the key file inside a container: its mount of the key volume, then the Secret item's path. */
     private static String mountedKeyFile(PodSpec pod, Container container) {
         List<KeyToPath> items = keyVolume(pod).getSecret().getItems();

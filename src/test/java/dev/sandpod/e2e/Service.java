@@ -57,6 +57,12 @@ public final class Service implements AutoCloseable {
         return new Answer(response.statusCode(), MAPPER.readTree(response.body()), response.headers());
     }
 
+    public Answer delete(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base() + path))
+                .timeout(Duration.ofSeconds(30)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), MAPPER.readTree(response.body()), response.headers());
+    }
+
     public String base() {
         return "http://127.0.0.1:" + server.port();
     }

@@ -1,0 +1,233 @@
+package dev.sandpod.api;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.LongSupplier;
+
+import io.helidon.config.Config;
+
+import dev.sandpod.callback.Callbacks;
+import dev.sandpod.run.BackendUnavailableException;
+import dev.sandpod.run.RunId;
+import dev.sandpod.run.RunRequest;
+import dev.sandpod.run.RunResult;
+import dev.sandpod.run.Status;
+
+/**
+ * The asynchronous runs of this replica, held in its memory: each runs on a virtual thread of its own through the
+ * {@link RunGate}, and its state stays readable until {@code ttl} after it ended. A restart loses them all.
+ *
+ * <p>A run belongs to the key that submitted it: to any other key it does not exist. Its end, whichever comes first
+ * (its result, a cancel, a refusal), is what GET answers and what its callback receives.
+ */
+final class AsyncRuns {
+    private static final System.Logger LOG = System.getLogger(AsyncRuns.class.getName());
+    private static final String CANCELLED = "cancelled";
+
+    private final RunGate gate;
+    private final Callbacks callbacks;
+    private final int maxRuns;
+    private final Duration ttl;
+    private final LongSupplier nanoClock;
+    private final ConcurrentMap<RunId, AsyncRun> runs = new ConcurrentHashMap<>();
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+
+    /** @param nanoClock {@link System#nanoTime}, or a test's clock that makes the TTL pass without waiting */
+    AsyncRuns(RunGate gate, Callbacks callbacks, int maxRuns, Duration ttl, LongSupplier nanoClock) {
+        if (maxRuns < 1) {
+            throw new IllegalArgumentException("max-runs < 1: " + maxRuns);
+        }
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("ttl-seconds < 1: " + ttl.toSeconds());
+        }
+        this.gate = gate;
+        this.callbacks = callbacks;
+        this.maxRuns = maxRuns;
+        this.ttl = ttl;
+        this.nanoClock = nanoClock;
+    }
+
+    static AsyncRuns from(Config async, RunGate gate, Callbacks callbacks) {
+        return new AsyncRuns(gate, callbacks, async.get("max-runs").asInt().orElse(1000),
+                Duration.ofSeconds(async.get("ttl-seconds").asLong().orElse(3600L)), System::nanoTime);
+    }
+
+    /**
+     * Queues {@code request} for {@code keyId} (null when the service takes no keys) and answers its id at once; its
+     * end goes to {@code callback}, already checked, unless that is null.
+     */
+    synchronized RunId submit(String keyId, RunRequest request, URI callback) {
+        long now = nanoClock.getAsLong();
+        runs.values().removeIf(run -> run.expired(now, ttl));
+        if (runs.size() >= maxRuns) {
+            throw ApiException.saturated("this replica holds " + maxRuns + " asynchronous runs, its most;"
+                    + " ended ones are forgotten " + ttl.toSeconds() + " s after they end", untilOneExpires(now));
+        }
+        RunId id = RunId.random();
+        AsyncRun run = new AsyncRun(keyId, request, callback, pending(id, "queued"), nanoClock);
+        runs.put(id, run);
+        run.start(threads.submit(() -> execute(id, run)));
+        return id;
+    }
+
+    /** The run's state as GET answers it: queued, running, or the result as the blocking call gives it. */
+    Map<String, Object> state(RunId id, String keyId) {
+        return find(id, keyId).state();
+    }
+
+    /** Ends the run as killed, "cancelled", killing its sandbox; a run that already ended keeps its result. */
+    Map<String, Object> cancel(RunId id, String keyId) {
+        AsyncRun run = find(id, keyId);
+        end(run, killed(id, run, CANCELLED));
+        run.interrupt();
+        return run.state();
+    }
+
+    private AsyncRun find(RunId id, String keyId) {
+        AsyncRun run = runs.get(id);
+        if (run == null || !Objects.equals(run.keyId(), keyId) || run.expired(nanoClock.getAsLong(), ttl)) {
+            throw ApiException.notFound("no run " + id + " here: it never was, it belongs to another key, it ended more"
+                    + " than " + ttl.toSeconds() + " s ago, or the service restarted since");
+        }
+        return run;
+    }
+
+    private void execute(RunId id, AsyncRun run) {
+        try {
+            RunResult result = gate.run(run.keyId(), run.request(), id, () -> run.advance(pending(id, "running")));
+            end(run, Json.result(result, run.request()));
+        } catch (InterruptedException e) {
+            // cancelled: cancel() has already ended it
+            Thread.currentThread().interrupt();
+        } catch (ApiException e) {
+            notRun(id, run, e.problem().detail());
+        } catch (BackendUnavailableException e) {
+            notRun(id, run, e.getMessage());
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.ERROR, "asynchronous run " + id + " failed", e);
+            end(run, Json.result(RunResult.internalError(id, gate.backend(), "the run failed", run.elapsedMs()),
+                    run.request()));
+        }
+    }
+
+    /** Ends the run, and posts its end to its callback if this was the end that counted. */
+    private void end(AsyncRun run, Map<String, Object> result) {
+        if (run.end(result) && run.callback() != null) {
+            callbacks.deliver(run.callback(), Json.write(run.state()));
+        }
+    }
+
+    /** A refusal at admission (a quota, a full replica, a drain) ends the run unrun, saying why. */
+    private void notRun(RunId id, AsyncRun run, String why) {
+        end(run, killed(id, run, "not run: " + why));
+    }
+
+    /** The end of a run that the service stopped or never started: killed, no status of its own. */
+    private Map<String, Object> killed(RunId id, AsyncRun run, String detail) {
+        return Json.result(RunResult.internalError(id, gate.backend(), detail, run.elapsedMs())
+                .withStatus(Status.KILLED, detail), run.request());
+    }
+
+    private Duration untilOneExpires(long now) {
+        return runs.values().stream().mapToLong(run -> run.nanosUntilExpiry(now, ttl)).filter(nanos -> nanos > 0).min()
+                .stream().mapToObj(Duration::ofNanos).findFirst().orElse(Duration.ofSeconds(1));
+    }
+
+    /** The state of a run that has not ended: its id and queued or running. */
+    static Map<String, Object> pending(RunId id, String status) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id.value());
+        body.put("status", status);
+        return body;
+    }
+
+    /** One run's mutable state; its state map is replaced whole, never changed, so readers need no lock. */
+    private static final class AsyncRun {
+        private final String keyId;
+        private final RunRequest request;
+        private final URI callback;
+        private final LongSupplier nanoClock;
+        private final long submitted;
+        private volatile Map<String, Object> state;
+        private volatile long endedAt;
+        private volatile boolean ended;
+        private Future<?> future;
+
+        AsyncRun(String keyId, RunRequest request, URI callback, Map<String, Object> state, LongSupplier nanoClock) {
+            this.nanoClock = nanoClock;
+            this.submitted = nanoClock.getAsLong();
+            this.keyId = keyId;
+            this.request = request;
+            this.callback = callback;
+            this.state = frozen(state);
+        }
+
+        String keyId() {
+            return keyId;
+        }
+
+        RunRequest request() {
+            return request;
+        }
+
+        URI callback() {
+            return callback;
+        }
+
+        Map<String, Object> state() {
+            return state;
+        }
+
+        synchronized void start(Future<?> started) {
+            future = started;
+        }
+
+        synchronized void interrupt() {
+            future.cancel(true);
+        }
+
+        /** Queued to running; never after it ended (a cancel may beat the admission). */
+        synchronized void advance(Map<String, Object> running) {
+            if (!ended) {
+                state = frozen(running);
+            }
+        }
+
+        /** The first end wins: a cancel's over the interrupted run's own, a result over a late cancel; true if this. */
+        synchronized boolean end(Map<String, Object> result) {
+            if (ended) {
+                return false;
+            }
+            state = frozen(result);
+            endedAt = nanoClock.getAsLong();
+            ended = true;
+            return true;
+        }
+
+        long elapsedMs() {
+            return Duration.ofNanos(nanoClock.getAsLong() - submitted).toMillis();
+        }
+
+        boolean expired(long now, Duration ttl) {
+            return ended && now - endedAt >= ttl.toNanos();
+        }
+
+        long nanosUntilExpiry(long now, Duration ttl) {
+            return ended ? ttl.toNanos() - (now - endedAt) : 0;
+        }
+
+        /** A read-only copy in the field order of the API document, nulls kept (exitCode). */
+        private static Map<String, Object> frozen(Map<String, Object> state) {
+            return Collections.unmodifiableMap(new LinkedHashMap<>(state));
+        }
+    }
+}
