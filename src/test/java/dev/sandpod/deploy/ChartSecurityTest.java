@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -153,6 +154,23 @@ final class ChartSecurityTest {
         assertEquals(Set.of("UDP 53", "TCP 53"), ports(policy.getSpec().getEgress().get(0).getPorts()));
         assertEquals(Set.of("TCP 443", "TCP 6443"), ports(policy.getSpec().getEgress().get(1).getPorts()));
         assertNotNull(policy.getSpec().getEgress().get(1).getTo().get(0).getIpBlock());
+    }
+
+    @Test
+    @DisplayName("with callbacks on, the service reaches public addresses on 443 and 80, never private or metadata ones")
+    void callbacksReachOnlyPublicAddresses() {
+        NetworkPolicy policy = Helm.template("--set", "callbacks.secretName=callback-secret")
+                .named(NetworkPolicy.class, Helm.RELEASE);
+        assertEquals(3, policy.getSpec().getEgress().size());
+        var callbacks = policy.getSpec().getEgress().get(2);
+        assertEquals(Set.of("TCP 443", "TCP 80"), ports(callbacks.getPorts()));
+        var v4 = callbacks.getTo().get(0).getIpBlock();
+        assertEquals("0.0.0.0/0", v4.getCidr());
+        assertTrue(v4.getExcept().containsAll(List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+                "100.64.0.0/10", "127.0.0.0/8")), v4.getExcept()::toString);
+        var v6 = callbacks.getTo().get(1).getIpBlock();
+        assertEquals("::/0", v6.getCidr());
+        assertTrue(v6.getExcept().containsAll(List.of("fc00::/7", "fe80::/10", "::1/128")), v6.getExcept()::toString);
     }
 
     @Test
