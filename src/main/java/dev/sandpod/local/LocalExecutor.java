@@ -3,7 +3,6 @@ package dev.sandpod.local;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 
 import dev.sandpod.run.BackendUnavailableException;
@@ -42,14 +41,10 @@ public final class LocalExecutor implements Executor {
     private final Jails jails;
     private final LocalPool pool;
     private final LocalRuntimes runtimes;
-    /**
-     * What the interpreters say they have, asked off the start-up path: two interpreters listing their packages take
-     * about 0.4 s, a third of a cold start on two CPUs, and only {@code GET /v1/runtimes} needs the answer.
-     */
-    private final CompletableFuture<List<PythonRuntime>> listing;
+    private final RuntimeProbe listing;
     private final String unreadyReason;
 
-    private LocalExecutor(Jails jails, LocalPool pool, LocalRuntimes runtimes, CompletableFuture<List<PythonRuntime>> listing,
+    private LocalExecutor(Jails jails, LocalPool pool, LocalRuntimes runtimes, RuntimeProbe listing,
                           String unreadyReason) {
         this.jails = jails;
         this.pool = pool;
@@ -108,31 +103,12 @@ public final class LocalExecutor implements Executor {
         }
         LocalPool pool = new LocalPool(jails, defaults, config.poolSize());
         pool.fill();
-        return new LocalExecutor(jails, pool, runtimes, probeInTheBackground(runtimes), null);
+        return new LocalExecutor(jails, pool, runtimes, RuntimeProbe.of(runtimes), null);
     }
 
     private static LocalExecutor unavailable(LocalRuntimes runtimes, String reason) {
         LOG.log(System.Logger.Level.ERROR, "local backend unavailable: {0}", reason);
-        return new LocalExecutor(null, null, runtimes, CompletableFuture.completedFuture(runtimes.unprobed()), reason);
-    }
-
-    /**
-     * Asks the interpreters on a platform thread of its own: the probe blocks in a pipe read, which must not hold a
-     * carrier that serves HTTP (Jails). An interpreter that cannot answer is logged, and listed by its name alone.
-     */
-    private static CompletableFuture<List<PythonRuntime>> probeInTheBackground(LocalRuntimes runtimes) {
-        CompletableFuture<List<PythonRuntime>> listing = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("runtime-probe").start(() -> {
-            try {
-                listing.complete(runtimes.probe());
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "cannot list the runtimes' packages: {0}", e.getMessage());
-                listing.complete(runtimes.unprobed());
-            } catch (InterruptedException e) {
-                listing.complete(runtimes.unprobed());
-            }
-        });
-        return listing;
+        return new LocalExecutor(null, null, runtimes, RuntimeProbe.names(runtimes), reason);
     }
 
     /** Runs a hello-world job through the cold path; the reason it failed, or null. */
@@ -274,7 +250,7 @@ public final class LocalExecutor implements Executor {
 
     @Override
     public List<PythonRuntime> runtimes() {
-        return listing.join();
+        return listing.await();
     }
 
     @Override
@@ -294,6 +270,7 @@ public final class LocalExecutor implements Executor {
 
     @Override
     public void close() {
+        listing.stop();
         if (pool != null) {
             pool.close();
         }

@@ -148,7 +148,9 @@ public record LocalRuntimes(Map<String, Path> interpreters) {
                     new PythonRuntime.Package(pkg.path(0).asText(), pkg.path(1).asText())));
             return new PythonRuntime(name, probed.path("version").asText(), packages);
         } finally {
+            // reaped before it returns: a probe stopped by an interrupt must leave no process behind
             process.destroyForcibly();
+            process.onExit().join();
         }
     }
 }
