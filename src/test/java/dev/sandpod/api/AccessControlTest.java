@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
@@ -296,19 +294,12 @@ class AccessControlTest {
     }
 
     private URI start(Map<String, String> overrides, AccessLog.Format captured) {
-        Map<String, String> all = new HashMap<>(Map.of("sandpod.admission.rate-per-second", "0"));
-        all.putAll(overrides);
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(all)).addSource(ConfigSources.classpath("application.yaml")).build();
         PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-        WebServer server = WebServer.builder().host("127.0.0.1").port(0)
-                .routing(routing -> {
-                    if (captured != null) {
-                        routing.addFilter(new AccessLog(captured, out));
-                    }
-                    ApiRouting.routing(routing, config.get("sandpod"), executor);
-                })
-                .build().start();
+        WebServer server = ApiServer.start(overrides, executor, routing -> {
+            if (captured != null) {
+                routing.addFilter(new AccessLog(captured, out));
+            }
+        });
         servers.add(server);
         return URI.create("http://127.0.0.1:" + server.port());
     }

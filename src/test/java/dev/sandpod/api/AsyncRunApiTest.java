@@ -8,13 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.webserver.WebServer;
 
 import dev.sandpod.run.RunResult;
@@ -230,14 +227,7 @@ class AsyncRunApiTest {
     }
 
     private URI start(Map<String, String> overrides) {
-        Map<String, String> all = new HashMap<>(Map.of("sandpod.admission.rate-per-second", "0",
-                "sandpod.admission.address-rate-per-second", "0"));
-        all.putAll(overrides);
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(all)).addSource(ConfigSources.classpath("application.yaml")).build();
-        WebServer server = WebServer.builder().host("127.0.0.1").port(0)
-                .routing(routing -> ApiRouting.routing(routing, config.get("sandpod"), executor))
-                .build().start();
+        WebServer server = ApiServer.start(overrides, executor);
         servers.add(server);
         return URI.create("http://127.0.0.1:" + server.port());
     }

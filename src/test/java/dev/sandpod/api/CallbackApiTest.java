@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.webserver.WebServer;
 
 import dev.sandpod.run.RunResult;
@@ -181,14 +178,7 @@ class CallbackApiTest {
     }
 
     private URI start(Map<String, String> overrides) {
-        Map<String, String> all = new HashMap<>(Map.of("sandpod.admission.rate-per-second", "0",
-                "sandpod.admission.address-rate-per-second", "0"));
-        all.putAll(overrides);
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(all)).addSource(ConfigSources.classpath("application.yaml")).build();
-        WebServer server = WebServer.builder().host("127.0.0.1").port(0)
-                .routing(routing -> ApiRouting.routing(routing, config.get("sandpod"), executor))
-                .build().start();
+        WebServer server = ApiServer.start(overrides, executor);
         servers.add(server);
         return URI.create("http://127.0.0.1:" + server.port());
     }
