@@ -30,26 +30,25 @@ public final class Callbacks {
 
     private final CallbackGuard guard;
     private final Optional<Signature> signature;
-    private final Retry retry;
-    private final OkHttpClient http;
+    private final int attempts;
+    private final Duration firstBackoff;
+    private final Duration timeout;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * The retry and the HTTP client, made for the first delivery: OkHttp with Kotlin and resilience4j are about 140
+     * classes that every cold start would load for a feature most replicas never use.
+     */
+    private volatile Sender sender;
+
+    private record Sender(Retry retry, OkHttpClient http) {
+    }
 
     Callbacks(CallbackGuard guard, Optional<Signature> signature, int attempts, Duration firstBackoff, Duration timeout) {
         this.guard = guard;
         this.signature = signature;
-        this.retry = Retry.of("callback", RetryConfig.<Integer>custom()
-                .maxAttempts(attempts)
-                .intervalFunction(IntervalFunction.ofExponentialBackoff(firstBackoff, 2.0))
-                .retryExceptions(IOException.class)
-                .retryOnResult(status -> status == 429 || status >= 500)
-                .build());
-        this.http = new OkHttpClient.Builder()
-                .dns(this::lookup)
-                .proxy(Proxy.NO_PROXY)
-                .followRedirects(false)
-                .followSslRedirects(false)
-                .callTimeout(timeout)
-                .build();
+        this.attempts = attempts;
+        this.firstBackoff = firstBackoff;
+        this.timeout = timeout;
     }
 
     /** From {@code sandpod.callback}: secret (env SANDPOD_CALLBACK_SECRET), allow, attempts, backoff, timeout. */
@@ -87,10 +86,37 @@ public final class Callbacks {
 
     /** Delivers on the calling thread, attempts and backoff included, and answers the last attempt's status. */
     int send(URI url, byte[] body) throws Exception {
-        return retry.executeCallable(() -> post(url, body));
+        Sender made = sender();
+        return made.retry().executeCallable(() -> post(made.http(), url, body));
     }
 
-    private int post(URI url, byte[] body) throws IOException, ForbiddenCallbackException {
+    private Sender sender() {
+        Sender made = sender;
+        if (made == null) {
+            synchronized (this) {
+                made = sender;
+                if (made == null) {
+                    made = new Sender(Retry.of("callback", RetryConfig.<Integer>custom()
+                            .maxAttempts(attempts)
+                            .intervalFunction(IntervalFunction.ofExponentialBackoff(firstBackoff, 2.0))
+                            .retryExceptions(IOException.class)
+                            .retryOnResult(status -> status == 429 || status >= 500)
+                            .build()),
+                            new OkHttpClient.Builder()
+                                    .dns(this::lookup)
+                                    .proxy(Proxy.NO_PROXY)
+                                    .followRedirects(false)
+                                    .followSslRedirects(false)
+                                    .callTimeout(timeout)
+                                    .build());
+                    sender = made;
+                }
+            }
+        }
+        return made;
+    }
+
+    private int post(OkHttpClient http, URI url, byte[] body) throws IOException, ForbiddenCallbackException {
         guard.check(url.toString()); // OkHttp connects to an IP literal without asking the Dns
         long now = System.currentTimeMillis() / 1000;
         Request request = new Request.Builder().url(url.toString())
