@@ -27,8 +27,13 @@ OPTIONS:
 Job: one JSON object,
     {"code": str, "input": str, "args": [str], "files": [{"path", "content", "encoding": "utf8" | "base64"}],
      "limits": {"timeMs", "cpuMs", "memoryMb", "outputBytes", "fileBytes", "maxProcs", "outFiles", "outFilesBytes"},
-     "tests": [{"input", "expectedOutput"}]}            ("tests" present and non-empty: judge mode)
+     "tests": [{"input", "expectedOutput"}], "stream": bool}  ("tests" present and non-empty: judge mode)
 File paths are relative, made of non-empty parts other than "." and ".."; "main.py" holds the code.
+
+Streaming: with "stream": true (and no tests), every piece of stdout or stderr the run keeps is also printed at once,
+as it arrives, on the runner's stdout as a line SANDPOD-OUTPUT {"stream": "stdout" | "stderr", "text"}, before
+the result line; the pieces are what "stdout" and "stderr" hold, cut at the same caps, and joined they are equal to
+them. Judge mode never streams: the runner holds what the program must not learn early.
 
 Result: exactly one line on the runner's stdout, then exit status 0, whatever the program did:
     SANDPOD-RESULT {"status", "exitCode", "signal", "stdout", "stderr", "output", "truncated",
@@ -88,6 +93,7 @@ except (ImportError, OSError, AttributeError):
     PRCTL = None
 
 PREFIX = "SANDPOD-RESULT "
+OUTPUT_PREFIX = "SANDPOD-OUTPUT "
 OOM_EVENT_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
 LIMIT_KEYS = ("timeMs", "cpuMs", "outputBytes", "fileBytes", "maxProcs", "outFiles", "outFilesBytes")
 OUT_DIR = "out"
@@ -128,6 +134,7 @@ class Job:
         self.memory_mb = positive(limits["memoryMb"], "limits.memoryMb") if "memoryMb" in limits else None
         tests = [] if job.get("tests") is None else expect(job["tests"], list, "tests")
         self.tests = [decode_test(expect(test, dict, "tests[]")) for test in tests]
+        self.stream = expect(job.get("stream", False), bool, "stream") and not self.tests
 
 
 def expect(value, kind, what):
@@ -181,6 +188,7 @@ class Options:
     def __init__(self, argv):
         self.source, self.workdir, self.python = None, "/tmp/run", sys.executable
         self.nproc, self.oom_events, self.exec_only = False, None, False
+        self.out = None  # the runner's own stdout, which streamed output shares with the result line
         args = iter(argv)
         for flag in args:
             if flag == "--job-stdin":
@@ -549,8 +557,8 @@ class Capture:
     """stdout and stderr of one run, each held to `cap` bytes, and both interleaved in arrival order (so the
     interleaved text never passes 2 * cap). Decoders are incremental so that a cut never splits a character."""
 
-    def __init__(self, cap):
-        self.cap, self.overflow = cap, None
+    def __init__(self, cap, out=None):
+        self.cap, self.overflow, self.out = cap, None, out
         self.sizes = {"stdout": 0, "stderr": 0}
         self.texts = {"stdout": [], "stderr": []}
         self.decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in self.sizes}
@@ -576,6 +584,8 @@ class Capture:
         if text:
             self.texts[name].append(text)
             self.output.append(text)
+            if self.out is not None:
+                write_line(self.out, OUTPUT_PREFIX, {"stream": name, "text": text})
 
     def text(self, name):
         return "".join(self.texts[name])
@@ -723,7 +733,8 @@ def run_once(job, data, options, wake_r):
     started = time.monotonic()  # the wall limit counts from just before the fork
     deadline = started + limits["timeMs"] / 1000
     pid, stdin, stdout, stderr = spawn(job, options)
-    readers, capture = {stdout: "stdout", stderr: "stderr"}, Capture(limits["outputBytes"])
+    readers = {stdout: "stdout", stderr: "stderr"}
+    capture = Capture(limits["outputBytes"], options.out if job.stream else None)
     cause, wait_status, usage = supervise(pid, stdin, readers, data, capture, deadline, wake_r)
     elapsed_ms = int((time.monotonic() - started) * 1000)
     kill_group(pid)  # background processes that stayed in the program's group
@@ -946,7 +957,11 @@ def failure(detail):
 
 
 def emit(out, envelope):
-    line = (PREFIX + "".join(ENCODE_JSON(envelope, 0)) + "\n").encode("ascii")
+    write_line(out, PREFIX, envelope)
+
+
+def write_line(out, prefix, value):
+    line = (prefix + "".join(ENCODE_JSON(value, 0)) + "\n").encode("ascii")
     try:
         view = memoryview(line)
         while view:
@@ -962,6 +977,7 @@ def main():
     out = claim_stdout()
     try:
         options = Options(sys.argv[1:])
+        options.out = out
         make_workdir(options.workdir)
         wake_r = watch_children()
         compile(b"", "", "exec")  # the first compile of a process sets up the parser: not on a forked program's time

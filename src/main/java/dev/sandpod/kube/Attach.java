@@ -4,9 +4,11 @@ import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 import dev.sandpod.run.Envelope;
+import dev.sandpod.run.OutputLines;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.http.WebSocket;
 
@@ -22,22 +24,31 @@ final class Attach implements WebSocket.Listener {
     private static final String PROTOCOL = "v4.channel.k8s.io";
     private static final byte STDIN = 0;
     private static final byte STDOUT = 1;
+    private static final byte[] RESULT_PREFIX = Envelope.PREFIX.getBytes(StandardCharsets.US_ASCII);
 
     private final byte[] job;
     private final int maxBytes;
+    private final OutputLines streamed;
+    private final byte[] lineHead = new byte[RESULT_PREFIX.length];
+    private int lineHeadLength;
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final CompletableFuture<String> result = new CompletableFuture<>();
     private volatile boolean delivered;
     private volatile WebSocket socket;
 
-    private Attach(String jobJson, int maxBytes) {
+    private Attach(String jobJson, int maxBytes, OutputLines streamed) {
         this.job = (jobJson + "\n").getBytes(StandardCharsets.UTF_8);
         this.maxBytes = maxBytes;
+        this.streamed = streamed;
     }
 
-    /** Attaches to the pod's sandbox container and sends the job once the stream is open. */
-    static Attach open(KubernetesClient client, String namespace, String pod, String jobJson, int maxBytes) {
-        Attach attach = new Attach(jobJson, maxBytes);
+    /**
+     * Attaches to the pod's sandbox container and sends the job once the stream is open; {@code streamed} sees the
+     * runner's stdout as it comes.
+     */
+    static Attach open(KubernetesClient client, String namespace, String pod, String jobJson, int maxBytes,
+                       OutputLines streamed) {
+        Attach attach = new Attach(jobJson, maxBytes, streamed);
         URI uri = URI.create(client.getMasterUrl() + "api/v1/namespaces/" + namespace + "/pods/" + pod
                 + "/attach?container=" + PodSpecs.CONTAINER + "&stdin=true&stdout=true");
         client.getHttpClient().newWebSocketBuilder().subprotocol(PROTOCOL).uri(uri).buildAsync(attach)
@@ -80,9 +91,9 @@ final class Attach implements WebSocket.Listener {
             byte[] bytes = new byte[Math.min(frame.remaining(), maxBytes - stdout.size())];
             frame.get(bytes);
             stdout.write(bytes, 0, bytes.length);
-            String text = stdout.toString(StandardCharsets.UTF_8);
-            if (hasResultLine(text) || stdout.size() >= maxBytes) {
-                result.complete(text);
+            streamed.feed(bytes, 0, bytes.length);
+            if (endsResultLine(bytes) || stdout.size() >= maxBytes) {
+                result.complete(stdout.toString(StandardCharsets.UTF_8));
                 close();
                 return;
             }
@@ -100,8 +111,21 @@ final class Attach implements WebSocket.Listener {
         result.completeExceptionally(error);
     }
 
-    private static boolean hasResultLine(String text) {
-        int start = text.startsWith(Envelope.PREFIX) ? 0 : text.indexOf("\n" + Envelope.PREFIX);
-        return start >= 0 && text.indexOf('\n', start + 1) >= 0;
+    /**
+     * Whether {@code bytes}, the next ones of stdout, end the result line. Only the head of the current line is kept, so
+     * that a stream of many streamed lines costs one pass over its bytes.
+     */
+    private boolean endsResultLine(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b == '\n') {
+                if (lineHeadLength == RESULT_PREFIX.length && Arrays.equals(lineHead, RESULT_PREFIX)) {
+                    return true;
+                }
+                lineHeadLength = 0;
+            } else if (lineHeadLength < RESULT_PREFIX.length) {
+                lineHead[lineHeadLength++] = b;
+            }
+        }
+        return false;
     }
 }

@@ -1,6 +1,7 @@
 package dev.sandpod.kube;
 
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +18,8 @@ import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.OutputFile;
+import dev.sandpod.run.OutputLines;
+import dev.sandpod.run.OutputSink;
 import dev.sandpod.run.PythonRuntime;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
@@ -45,6 +48,8 @@ public final class KubernetesExecutor implements Executor {
     /** JSON escapes a control character as {@code \u0000}: six bytes of log per byte of output at worst. */
     private static final int JSON_ESCAPE_WORST_CASE = 6;
     private static final int LOG_SLACK_BYTES = 64 * 1024;
+    /** A streamed line without its text: {@code SANDPOD-OUTPUT {"stream":"stdout","text":""}} and its newline. */
+    private static final int STREAMED_LINE_BYTES = OutputLines.PREFIX.length() + 31;
     /** The most a run's own last delete may add to its deadline before the pod is handed to the reaper. */
     static final Duration CLEANUP = Duration.ofSeconds(1);
     private static final Duration UNREACHABLE_RETRY_AFTER = ApiCalls.RETRY_AFTER;
@@ -89,20 +94,32 @@ public final class KubernetesExecutor implements Executor {
 
     @Override
     public RunResult run(RunRequest request, RunId id) throws InterruptedException {
+        return run(request, id, OutputSink.NONE);
+    }
+
+    /**
+     * A warm run streams as its runner prints, over the attach; a cold one's output is in its log, which is read once
+     * when the pod has ended, so its chunks all come then, just before the result.
+     */
+    @Override
+    public RunResult run(RunRequest request, RunId id, OutputSink sink) throws InterruptedException {
         refuseWhileUnready();
+        boolean stream = sink != OutputSink.NONE;
         long started = System.nanoTime();
         long deadline = started + deadline(request).toNanos();
         if (pool != null && pool.fits(request)) {
-            String job = PodSpecs.jobJson(request); // before the claim: a job too large is refused before any API call
+            // before the claim: a job too large is refused before any API call
+            String job = PodSpecs.jobJson(request, stream);
             Optional<String> standby = pool.claim(request, id, left(deadline));
-            Optional<RunResult> warm = standby.isPresent() ? runWarm(standby.get(), job, request, id, started, deadline)
+            Optional<RunResult> warm = standby.isPresent()
+                    ? runWarm(standby.get(), job, request, id, sink, started, deadline)
                     : Optional.empty();
             if (warm.isPresent()) {
                 return warm.get();
             }
             refuseWhileUnready(); // the claim or the attach may have just found the API server failing
         }
-        Pod pod = specs.podFor(request, id, uids.next());
+        Pod pod = specs.podFor(request, id, uids.next(), stream);
         String name = pod.getMetadata().getName();
         CompletableFuture<Pod> end = watcher.await(name);
         try {
@@ -112,7 +129,7 @@ public final class KubernetesExecutor implements Executor {
             return createFailed(e, request, id, name, started);
         }
         try {
-            return follow(request, id, name, end, started, deadline);
+            return follow(request, id, name, end, new OutputLines(sink), started, deadline);
         } finally {
             watcher.forget(name);
             delete(name, deadline);
@@ -132,22 +149,23 @@ public final class KubernetesExecutor implements Executor {
      * the stream ends without it, the pod's status and log tell what happened, as for a cold run. Empty when the job could
      * not be delivered: nothing ran, and the run goes cold.
      */
-    private Optional<RunResult> runWarm(String name, String job, RunRequest request, RunId id, long started, long deadline)
-            throws InterruptedException {
+    private Optional<RunResult> runWarm(String name, String job, RunRequest request, RunId id, OutputSink sink,
+                                        long started, long deadline) throws InterruptedException {
         CompletableFuture<Pod> end = watcher.await(name);
-        int maxBytes = logLimitBytes(request.limits(), request.tests().size());
-        Attach attach = Attach.open(client, config.namespace(), name, job, maxBytes);
+        OutputLines streamed = new OutputLines(sink);
+        Attach attach = Attach.open(client, config.namespace(), name, job, logLimitBytes(request, streamed.streaming()),
+                streamed);
         try {
             Duration runs = Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(config.completionMargin());
             Optional<RunResult> result = Envelope.parse(attach.stdout().get(min(runs, left(deadline)).toNanos(),
                     TimeUnit.NANOSECONDS), id, NAME);
-            return result.isPresent() ? result : Optional.of(follow(request, id, name, end, started, deadline));
+            return result.isPresent() ? result : Optional.of(follow(request, id, name, end, streamed, started, deadline));
         } catch (TimeoutException | ExecutionException e) {
             if (!attach.delivered()) {
                 LOG.log(Level.WARNING, "cannot attach to standby pod " + name + "; the run goes cold", e);
                 return Optional.empty();
             }
-            return Optional.of(follow(request, id, name, end, started, deadline));
+            return Optional.of(follow(request, id, name, end, streamed, started, deadline));
         } finally {
             attach.close();
             watcher.forget(name);
@@ -193,18 +211,35 @@ public final class KubernetesExecutor implements Executor {
      * files of out/ add their base64 (a judged run carries none, but one bound for both keeps this simple).
      */
     static int logLimitBytes(Limits limits, int tests) {
-        return logLimitBytes(limits.outputBytes(), tests, limits.outFiles(), limits.outFilesBytes());
+        return logLimitBytes(limits.outputBytes(), tests, limits.outFiles(), limits.outFilesBytes(), false);
     }
 
-    static int logLimitBytes(long outputBytes, int tests, int outFiles, long outFilesBytes) {
+    private static int logLimitBytes(RunRequest request, boolean streaming) {
+        Limits limits = request.limits();
+        return logLimitBytes(limits.outputBytes(), request.tests().size(), limits.outFiles(), limits.outFilesBytes(),
+                streaming && !request.judged());
+    }
+
+    /**
+     * As {@link #logLimitBytes(Limits, int)}; a streaming runner also prints each piece of stdout and stderr on a line of
+     * its own before the result, at worst one line per byte it read.
+     */
+    static int logLimitBytes(long outputBytes, int tests, int outFiles, long outFilesBytes, boolean streamed) {
         long streams = 4 + 2L * tests; // stdout, stderr, and output holding both; two per judged test
         long bytes = streams * outputBytes * JSON_ESCAPE_WORST_CASE + OutputFile.envelopeBytes(outFiles, outFilesBytes)
                 + LOG_SLACK_BYTES;
+        if (streamed) {
+            bytes += 2 * outputBytes * (STREAMED_LINE_BYTES + JSON_ESCAPE_WORST_CASE);
+        }
         return (int) Math.min(Integer.MAX_VALUE, bytes);
     }
 
-    private RunResult follow(RunRequest request, RunId id, String name, CompletableFuture<Pod> end, long started,
-                             long deadline) throws InterruptedException {
+    /**
+     * Waits for the pod's end and reads its result from the log; the log's streamed chunks go to {@code streamed}, which
+     * passes on only those it has not passed on yet (an attach cut short has streamed the first ones).
+     */
+    private RunResult follow(RunRequest request, RunId id, String name, CompletableFuture<Pod> end, OutputLines streamed,
+                             long started, long deadline) throws InterruptedException {
         long now = System.nanoTime();
         long overdueAt = now + Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(LATE_END).toNanos();
         long startupEnds = Math.min(now + config.startupTimeout().toNanos(), deadline);
@@ -235,8 +270,7 @@ public final class KubernetesExecutor implements Executor {
         String log;
         try {
             // one GET: fabric8's getLog() would first list the pod (and may watch it) to wait until it is ready
-            log = api.get(logPath(name, logLimitBytes(request.limits(), request.tests().size())),
-                    left(deadline));
+            log = api.get(logPath(name, logLimitBytes(request, streamed.streaming())), left(deadline));
         } catch (KubernetesClientException e) {
             if (ApiCalls.unavailable(e)) {
                 throw apiUnavailable(e);
@@ -244,8 +278,11 @@ public final class KubernetesExecutor implements Executor {
             LOG.log(Level.WARNING, "cannot read the log of sandbox pod " + name, e);
             return internalError(id, "the sandbox's result could not be read", started);
         }
-        return Envelope.parse(log == null ? "" : log, id, NAME)
-                .orElseGet(() -> withoutEnvelope(pod, request, id, started));
+        Optional<RunResult> result = Envelope.parse(log == null ? "" : log, id, NAME);
+        if (result.isPresent()) {
+            streamed.replay(log.getBytes(StandardCharsets.UTF_8));
+        }
+        return result.orElseGet(() -> withoutEnvelope(pod, request, id, started));
     }
 
     /**

@@ -83,8 +83,13 @@ final class PodSpecs {
      * @throws JobTooLargeException when the job JSON does not fit in one environment string
      */
     Pod podFor(RunRequest request, RunId id, int uid) {
+        return podFor(request, id, uid, false);
+    }
+
+    /** As {@link #podFor(RunRequest, RunId, int)}; {@code stream}: the runner prints the output as it comes too. */
+    Pod podFor(RunRequest request, RunId id, int uid, boolean stream) {
         JobChannel inEnvironment = new JobChannel(List.of("--job-env", JOB_ENV),
-                List.of(new EnvVar(JOB_ENV, jobJson(request), null)), false);
+                List.of(new EnvVar(JOB_ENV, jobJson(request, stream), null)), false);
         return sandbox(id, uid, runtimes.image(request.runtime()), request.limits(), activeDeadlineSeconds(request),
                 Labels.forRun(id, config.replica(), config.labels()), inEnvironment);
     }
@@ -105,8 +110,8 @@ final class PodSpecs {
      * @throws JobTooLargeException when it does not fit in one environment string; warm runs keep to the same cap, so
      *                              that whether a job is accepted never depends on the state of the pool
      */
-    static String jobJson(RunRequest request) {
-        String json = JobCodec.encodeString(request).replace("$", "\\u0024");
+    static String jobJson(RunRequest request, boolean stream) {
+        String json = JobCodec.encodeString(request, stream).replace("$", "\\u0024");
         int bytes = json.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_JOB_BYTES) {
             throw new JobTooLargeException("the job is " + bytes + " bytes as JSON; a Kubernetes sandbox takes at most "

@@ -16,6 +16,8 @@ import java.util.function.Consumer;
 
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.OutputFile;
+import dev.sandpod.run.OutputLines;
+import dev.sandpod.run.OutputSink;
 
 /**
  * One started jail: its process, its cgroup, its host uid and, on the cold path, the directory of its job file.
@@ -38,6 +40,7 @@ final class Jail implements AutoCloseable {
     private final int hostUid;
     private final Path jobDir;
     private final Consumer<Jail> onClosed;
+    private final OutputLines streamed = new OutputLines();
     private final CompletableFuture<byte[]> stdout;
     private final CompletableFuture<byte[]> stderr;
     private boolean closed;
@@ -60,8 +63,8 @@ final class Jail implements AutoCloseable {
         this.jobDir = jobDir;
         this.onClosed = onClosed;
         long stdoutCap = MAX_OUTPUTS_BYTES + OutputFile.envelopeBytes(limits.outFiles(), limits.outFilesBytes());
-        this.stdout = drain(process.getInputStream(), (int) Math.min(Integer.MAX_VALUE, stdoutCap), pipeIo);
-        this.stderr = drain(process.getErrorStream(), MAX_STDERR_BYTES, pipeIo);
+        this.stdout = drain(process.getInputStream(), (int) Math.min(Integer.MAX_VALUE, stdoutCap), streamed, pipeIo);
+        this.stderr = drain(process.getErrorStream(), MAX_STDERR_BYTES, null, pipeIo);
     }
 
     String name() {
@@ -74,6 +77,11 @@ final class Jail implements AutoCloseable {
 
     boolean alive() {
         return process.isAlive();
+    }
+
+    /** Where the output that a streaming job's runner prints goes, including what it printed before this call. */
+    void stream(OutputSink sink) {
+        streamed.attach(sink);
     }
 
     /** Gives a warm jail its job: the runner reads stdin until EOF, so closing it is what starts the run. */
@@ -166,14 +174,20 @@ final class Jail implements AutoCloseable {
         }
     }
 
-    /** Reads a stream to its end on a thread of {@code pipeIo}, keeping the first {@code cap} bytes and discarding the rest. */
-    private static CompletableFuture<byte[]> drain(InputStream in, int cap, Executor pipeIo) {
+    /**
+     * Reads a stream to its end on a thread of {@code pipeIo}, keeping the first {@code cap} bytes and discarding the rest;
+     * {@code lines}, unless null, sees every byte as it comes.
+     */
+    private static CompletableFuture<byte[]> drain(InputStream in, int cap, OutputLines lines, Executor pipeIo) {
         return CompletableFuture.supplyAsync(() -> {
             ByteArrayOutputStream kept = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             try (in) {
                 for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                     kept.write(buffer, 0, Math.max(0, Math.min(n, cap - kept.size())));
+                    if (lines != null) {
+                        lines.feed(buffer, 0, n);
+                    }
                 }
             } catch (IOException closedUnderUs) {
                 // the process was destroyed: keep what arrived

@@ -11,6 +11,7 @@ import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
 import dev.sandpod.run.JobCodec;
 import dev.sandpod.run.Limits;
+import dev.sandpod.run.OutputSink;
 import dev.sandpod.run.PythonRuntime;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
@@ -128,6 +129,11 @@ public final class LocalExecutor implements Executor {
 
     @Override
     public RunResult run(RunRequest request, RunId id) throws InterruptedException {
+        return run(request, id, OutputSink.NONE);
+    }
+
+    @Override
+    public RunResult run(RunRequest request, RunId id, OutputSink sink) throws InterruptedException {
         if (unreadyReason != null) {
             throw new BackendUnavailableException("the local sandbox is unavailable", RETRY_AFTER, null);
         }
@@ -135,13 +141,14 @@ public final class LocalExecutor implements Executor {
             throw stopped(null);
         }
         long start = System.nanoTime();
-        byte[] job = JobCodec.encode(request);
+        byte[] job = JobCodec.encode(request, sink != OutputSink.NONE);
         // the pool's jails run the default runtime; any other starts cold with its own interpreter
         boolean pooled = request.runtime().equals(PythonRuntime.DEFAULT);
         Jail warm = pooled ? pool.claim(request.limits()) : null;
         try {
             if (warm != null) {
                 try {
+                    warm.stream(sink);
                     return attempt(jails, warm, job, request, id, start).result();
                 } catch (IOException deadRunner) {
                     // the job never reached a runner, so nothing ran: take the cold path instead
@@ -150,6 +157,7 @@ public final class LocalExecutor implements Executor {
             }
             try {
                 Jail cold = jails.startCold(request.limits(), job, runtimes.python(request.runtime()));
+                cold.stream(sink);
                 return attempt(jails, cold, null, request, id, start).result();
             } catch (IOException e) {
                 if (jails.closed()) {

@@ -12,6 +12,15 @@ import java.util.List;
 public interface Executor extends AutoCloseable {
     RunResult run(RunRequest request, RunId id) throws InterruptedException;
 
+    /**
+     * As {@link #run(RunRequest, RunId)}, and hands {@code sink} the output while the run goes on, unless the request is
+     * judged: a judge's outputs are its verdicts. An executor that does not override it streams nothing, and its output
+     * comes in the result only.
+     */
+    default RunResult run(RunRequest request, RunId id, OutputSink sink) throws InterruptedException {
+        return run(request, id);
+    }
+
     /** The backend's name as reported in results: {@code local} or {@code kubernetes}. */
     String name();
 

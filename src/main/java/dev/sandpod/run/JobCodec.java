@@ -15,10 +15,19 @@ public final class JobCodec {
     }
 
     public static byte[] encode(RunRequest request) {
-        return encodeString(request).getBytes(StandardCharsets.UTF_8);
+        return encode(request, false);
+    }
+
+    /** @param stream whether the runner also prints the output as it comes ({@link OutputLines}) */
+    public static byte[] encode(RunRequest request, boolean stream) {
+        return encodeString(request, stream).getBytes(StandardCharsets.UTF_8);
     }
 
     public static String encodeString(RunRequest request) {
+        return encodeString(request, false);
+    }
+
+    public static String encodeString(RunRequest request, boolean stream) {
         Limits limits = request.limits();
         Map<String, Object> job = new LinkedHashMap<>();
         job.put("code", request.code());
@@ -36,6 +45,8 @@ public final class JobCodec {
                 "outFilesBytes", limits.outFilesBytes()));
         if (request.judged()) {
             job.put("tests", request.tests());
+        } else if (stream) {
+            job.put("stream", true);
         }
         try {
             return MAPPER.writeValueAsString(job);

@@ -2,12 +2,14 @@ package dev.sandpod.kube;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -239,15 +242,17 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 outcome = Outcome.echoing(job);
             } else {
                 try (PodVolumes volumes = PodVolumes.lay(client, pod)) {
+                    // the runner's stdout goes out on channel 1 as it is written, as a kubelet's attach streams it
                     outcome = execute(pod, standbyStarts.get(podName).plusSeconds(pod.getSpec().getActiveDeadlineSeconds()),
-                            jobLine, volumes);
+                            jobLine, volumes, bytes -> sendStdout(socket, bytes));
                 }
             }
             if (outcome == null) {
                 return;
             }
-            byte[] stdout = outcome.log().getBytes(StandardCharsets.UTF_8);
-            socket.send(ByteBuffer.allocate(stdout.length + 1).put(STDOUT).put(stdout).array());
+            if (mode == Mode.INSTANT) {
+                sendStdout(socket, outcome.log().getBytes(StandardCharsets.UTF_8));
+            }
             socket.close(1000, "exited");
             report(pod, job, outcome);
         } catch (IOException e) {
@@ -257,6 +262,10 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         } catch (KubernetesClientException e) {
             // deleted under us
         }
+    }
+
+    private static void sendStdout(WebSocket socket, byte[] bytes) {
+        socket.send(ByteBuffer.allocate(bytes.length + 1).put(STDOUT).put(bytes).array());
     }
 
     @Override
@@ -358,7 +367,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         }
         try (volumes) {
             Pod running = setStatus(pod, running());
-            Outcome outcome = execute(running, deadline, new byte[0], volumes);
+            Outcome outcome = execute(running, deadline, new byte[0], volumes, bytes -> { });
             if (outcome != null) {
                 report(running, job(running), outcome);
             }
@@ -376,13 +385,13 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
      * Runs the container's command for real, on {@code volumes}, until it exits or the deadline passes; null when the pod
      * went meanwhile.
      */
-    private Outcome execute(Pod pod, Instant deadline, byte[] stdin, PodVolumes volumes)
+    private Outcome execute(Pod pod, Instant deadline, byte[] stdin, PodVolumes volumes, Consumer<byte[]> live)
             throws IOException, InterruptedException {
         String name = pod.getMetadata().getName();
         try (SandboxProcess sandbox = start(pod, volumes, stdin)) {
             processes.put(name, sandbox);
             Process process = sandbox.process();
-            CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process), node);
+            CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process, live), node);
             long untilDeadline = Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS));
             boolean exited = process.waitFor(untilDeadline, TimeUnit.MILLISECONDS);
             if (!exited) {
@@ -437,7 +446,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private void serveLog(Pod pod, JsonNode job, String log) {
         JsonNode limits = job.path("limits");
         int limitBytes = KubernetesExecutor.logLimitBytes(limits.path("outputBytes").asLong(), job.path("tests").size(),
-                limits.path("outFiles").asInt(), limits.path("outFilesBytes").asLong());
+                limits.path("outFiles").asInt(), limits.path("outFilesBytes").asLong(), job.path("stream").asBoolean());
         byte[] bytes = log.getBytes(StandardCharsets.UTF_8);
         String served = bytes.length <= limitBytes ? log : new String(bytes, 0, limitBytes, StandardCharsets.UTF_8);
         server.expect().get().withPath(LOG_PATH.formatted(namespace, pod.getMetadata().getName(), limitBytes))
@@ -522,11 +531,18 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
-    private static byte[] readAll(Process process) {
-        try {
-            return process.getInputStream().readAllBytes();
+    /** The process's whole stdout; {@code live} sees each piece as it is read. */
+    private static byte[] readAll(Process process, Consumer<byte[]> live) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try (InputStream in = process.getInputStream()) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                all.write(buffer, 0, n);
+                live.accept(Arrays.copyOf(buffer, n));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return all.toByteArray();
     }
 }

@@ -23,6 +23,7 @@ final class TestJob {
     private int maxProcs = 64;
     private int outFiles = Limits.DEFAULT_OUT_FILES;
     private long outFilesBytes = Limits.DEFAULT_OUT_FILES_BYTES;
+    private boolean stream;
 
     private TestJob(String code) {
         this.code = code;
@@ -83,8 +84,14 @@ final class TestJob {
         return this;
     }
 
+    /** The runner also prints the output as it comes. */
+    TestJob streamed() {
+        stream = true;
+        return this;
+    }
+
     String json() {
         Limits limits = new Limits(timeMs, cpuMs, 128, outputBytes, fileBytes, maxProcs, outFiles, outFilesBytes);
-        return JobCodec.encodeString(new RunRequest(code, input, args, files, limits, tests));
+        return JobCodec.encodeString(new RunRequest(code, input, args, files, limits, tests), stream);
     }
 }
