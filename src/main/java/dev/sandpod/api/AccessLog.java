@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 import io.helidon.http.HeaderName;
@@ -72,8 +73,17 @@ final class AccessLog implements Filter {
         res.header(X_REQUEST_ID, id);
         Notes notes = new Notes();
         req.context().register(notes);
-        res.whenSent(() -> out.println(line(id, req, res, (System.nanoTime() - started) / 1e6, notes.runStatus)));
+        AtomicBoolean logged = new AtomicBoolean();
+        Runnable log = () -> {
+            if (logged.compareAndSet(false, true)) {
+                out.println(line(id, req, res, (System.nanoTime() - started) / 1e6, notes.runStatus));
+            }
+        };
+        res.whenSent(log);
         chain.proceed();
+        if (res.isSent()) {
+            log.run(); // an event stream that the client cut off never completes its sending, yet it has ended
+        }
     }
 
     private String line(String id, RoutingRequest req, RoutingResponse res, double millis, String runStatus) {

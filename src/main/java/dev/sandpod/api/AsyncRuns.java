@@ -20,7 +20,6 @@ import dev.sandpod.run.BackendUnavailableException;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
-import dev.sandpod.run.Status;
 
 /**
  * The asynchronous runs of this replica, held in its memory: each runs on a virtual thread of its own through the
@@ -84,6 +83,11 @@ final class AsyncRuns {
         return find(id, keyId).state();
     }
 
+    /** What the run has streamed so far and will stream: its state changes, its output, its end. */
+    RunEvents events(RunId id, String keyId) {
+        return find(id, keyId).events();
+    }
+
     /** Ends the run as killed, "cancelled", killing its sandbox; a run that already ended keeps its result. */
     Map<String, Object> cancel(RunId id, String keyId) {
         AsyncRun run = find(id, keyId);
@@ -103,7 +107,8 @@ final class AsyncRuns {
 
     private void execute(RunId id, AsyncRun run) {
         try {
-            RunResult result = gate.run(run.keyId(), run.request(), id, () -> run.advance(pending(id, "running")));
+            RunResult result = gate.run(run.keyId(), run.request(), id, () -> run.advance(pending(id, "running")),
+                    run.events());
             end(run, Json.result(result, run.request()));
         } catch (InterruptedException e) {
             // cancelled: cancel() has already ended it
@@ -133,8 +138,7 @@ final class AsyncRuns {
 
     /** The end of a run that the service stopped or never started: killed, no status of its own. */
     private Map<String, Object> killed(RunId id, AsyncRun run, String detail) {
-        return Json.result(RunResult.internalError(id, gate.backend(), detail, run.elapsedMs())
-                .withStatus(Status.KILLED, detail), run.request());
+        return Json.result(RunResult.killed(id, gate.backend(), detail, run.elapsedMs()), run.request());
     }
 
     private Duration untilOneExpires(long now) {
@@ -157,6 +161,7 @@ final class AsyncRuns {
         private final URI callback;
         private final LongSupplier nanoClock;
         private final long submitted;
+        private final RunEvents events = new RunEvents();
         private volatile Map<String, Object> state;
         private volatile long endedAt;
         private volatile boolean ended;
@@ -169,6 +174,7 @@ final class AsyncRuns {
             this.request = request;
             this.callback = callback;
             this.state = frozen(state);
+            events.status(this.state);
         }
 
         String keyId() {
@@ -187,6 +193,10 @@ final class AsyncRuns {
             return state;
         }
 
+        RunEvents events() {
+            return events;
+        }
+
         synchronized void start(Future<?> started) {
             future = started;
         }
@@ -199,6 +209,7 @@ final class AsyncRuns {
         synchronized void advance(Map<String, Object> running) {
             if (!ended) {
                 state = frozen(running);
+                events.status(state);
             }
         }
 
@@ -210,6 +221,7 @@ final class AsyncRuns {
             state = frozen(result);
             endedAt = nanoClock.getAsLong();
             ended = true;
+            events.end(state);
             return true;
         }
 

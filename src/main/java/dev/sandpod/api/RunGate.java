@@ -6,6 +6,7 @@ import io.helidon.metrics.api.Timer;
 import io.helidon.webserver.http.ServerRequest;
 
 import dev.sandpod.run.Executor;
+import dev.sandpod.run.OutputSink;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
@@ -32,21 +33,22 @@ final class RunGate {
     }
 
     RunResult run(ServerRequest req, RunRequest request) throws Exception {
-        RunResult result = run(Caller.keyId(req), request, RunId.random(), () -> { });
+        RunResult result = run(Caller.keyId(req), request, RunId.random(), () -> { }, OutputSink.NONE);
         AccessLog.noteRunStatus(req, result.status());
         return result;
     }
 
     /**
      * Runs {@code request} as {@code id} for {@code keyId} (null without keys), through the same quotas and admission
-     * as a request's own run; {@code onStart} runs once it holds a sandbox slot.
+     * as a request's own run; {@code onStart} runs once it holds a sandbox slot, and {@code sink} gets the output while
+     * it runs.
      */
-    RunResult run(String keyId, RunRequest request, RunId id, Runnable onStart) throws Exception {
+    RunResult run(String keyId, RunRequest request, RunId id, Runnable onStart, OutputSink sink) throws Exception {
         long start = System.nanoTime();
         RunResult result = keyQuotas.admit(keyId, () -> drain.take(() -> admission.admit(() -> {
             drain.refuseIfDraining();
             onStart.run();
-            return executor.run(request, id);
+            return executor.run(request, id, sink);
         })));
         duration.record(java.time.Duration.ofNanos(System.nanoTime() - start));
         String status = result.status().wireName();

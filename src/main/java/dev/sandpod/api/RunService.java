@@ -45,6 +45,7 @@ final class RunService implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/v1/runs", this::createRun)
                 .get("/v1/runs/{id}", this::getRun)
+                .get("/v1/runs/{id}/events", this::runEvents)
                 .delete("/v1/runs/{id}", this::cancelRun)
                 .post("/", this::seedRun);
     }
@@ -62,7 +63,31 @@ final class RunService implements HttpService {
         if (callbackUrl != null) {
             throw ApiException.badRequest("callbackUrl needs an asynchronous run: add \"async\": true");
         }
+        if (EventStream.wanted(req)) {
+            streamRun(req, res, request);
+            return;
+        }
         send(res, Status.OK_200, Json.result(gate.run(req, request), request));
+    }
+
+    /** The blocking run as events; a client that goes away before the end takes the run's sandbox with it. */
+    private void streamRun(ServerRequest req, ServerResponse res, RunRequest request) throws Exception {
+        StreamedRun run = StreamedRun.start(gate, Caller.keyId(req), request,
+                result -> AccessLog.noteRunStatus(req, result.status()));
+        run.awaitStart();
+        boolean delivered = false;
+        try {
+            delivered = EventStream.send(run.events(), 0, res);
+        } finally {
+            if (!delivered) {
+                run.cancel();
+            }
+        }
+    }
+
+    private void runEvents(ServerRequest req, ServerResponse res) throws InterruptedException {
+        RunEvents events = async.events(runId(req), Caller.keyId(req));
+        EventStream.send(events, EventStream.lastEventId(req), res);
     }
 
     /** Resolved and checked now too, so that a URL no delivery could reach is a 400, not a silent loss. */

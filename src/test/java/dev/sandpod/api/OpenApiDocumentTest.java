@@ -50,8 +50,8 @@ class OpenApiDocumentTest {
     @Test
     void everyDocumentedOperationIsRouted() throws Exception {
         Map<String, Map<String, Object>> paths = map(document, "paths");
-        assertEquals(Set.of("/v1/runs", "/v1/runs/{id}", "/v1/runtimes", "/", "/mcp", "/health/live", "/health/ready",
-                "/metrics"), paths.keySet());
+        assertEquals(Set.of("/v1/runs", "/v1/runs/{id}", "/v1/runs/{id}/events", "/v1/runtimes", "/", "/mcp",
+                "/health/live", "/health/ready", "/metrics"), paths.keySet());
         for (var path : paths.entrySet()) {
             for (String method : path.getValue().keySet()) {
                 if (method.equals("parameters")) {

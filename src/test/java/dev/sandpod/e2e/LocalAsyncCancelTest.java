@@ -4,12 +4,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
-import dev.sandpod.TestServers;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -17,26 +15,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** Asynchronous runs in real bubblewrap jails: a result at GET, and a cancel that kills the jail's processes. */
 class LocalAsyncCancelTest {
     private static final String SLEEPER = "/usr/bin/sleep";
-    private static Service service;
-
-    @BeforeAll
-    static void start() {
-        service = Service.start(Map.of("SANDPOD_BACKEND", "local"), TestServers::backend);
-    }
-
-    @AfterAll
-    static void stop() {
-        service.close();
-    }
+    @RegisterExtension
+    static final LocalService SERVICE = new LocalService();
 
     @Test
     @DisplayName("an asynchronous run's result at GET is what the program printed")
     void resultAtGet() throws Exception {
-        String id = service.post("/v1/runs", Map.of("code", "print(6 * 7)", "async", true)).text("id");
+        String id = SERVICE.get().post("/v1/runs", Map.of("code", "print(6 * 7)", "async", true)).text("id");
 
         await(() -> !state(id).equals("queued") && !state(id).equals("running"), "the run to end");
 
-        Service.Answer ended = service.get("/v1/runs/" + id);
+        Service.Answer ended = SERVICE.get().get("/v1/runs/" + id);
         assertEquals("ok", ended.text("status"), ended.body()::toString);
         assertEquals("42\n", ended.text("stdout"));
         assertEquals("local", ended.text("backend"));
@@ -45,17 +34,17 @@ class LocalAsyncCancelTest {
     @Test
     @DisplayName("DELETE of a running run kills its jail: the program's process is gone, the run ends killed")
     void cancelKillsTheJail() throws Exception {
-        Service.Answer accepted = service.post("/v1/runs", Map.of("code",
+        Service.Answer accepted = SERVICE.get().post("/v1/runs", Map.of("code",
                 "import os\nos.execv('" + SLEEPER + "', ['sleep', '8'])", "timeoutMs", 10000, "async", true));
         assertEquals(202, accepted.status(), accepted.body()::toString);
         String id = accepted.text("id");
         await(LocalAsyncCancelTest::sleeperRuns, "the program to start");
 
-        Service.Answer cancelled = service.delete("/v1/runs/" + id);
+        Service.Answer cancelled = SERVICE.get().delete("/v1/runs/" + id);
 
         assertEquals("killed", cancelled.text("status"), cancelled.body()::toString);
         await(() -> !sleeperRuns(), "the jailed program to be killed");
-        assertEquals("cancelled", service.get("/v1/runs/" + id).text("detail"));
+        assertEquals("cancelled", SERVICE.get().get("/v1/runs/" + id).text("detail"));
     }
 
     private static boolean sleeperRuns() {
@@ -64,7 +53,7 @@ class LocalAsyncCancelTest {
 
     private static String state(String id) {
         try {
-            return service.get("/v1/runs/" + id).text("status");
+            return SERVICE.get().get("/v1/runs/" + id).text("status");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

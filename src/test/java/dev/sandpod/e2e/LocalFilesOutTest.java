@@ -5,12 +5,10 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
 
-import dev.sandpod.TestServers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,21 +32,12 @@ class LocalFilesOutTest {
                 f.write(png)
             print(hashlib.sha256(png).hexdigest(), sys.flags.isolated)
             """;
-    private static Service service;
-
-    @BeforeAll
-    static void start() {
-        service = Service.start(Map.of("SANDPOD_BACKEND", "local"), TestServers::backend);
-    }
-
-    @AfterAll
-    static void stop() {
-        service.close();
-    }
+    @RegisterExtension
+    static final LocalService SERVICE = new LocalService();
 
     @Test
     void aPngTheProgramWroteComesBackAsItsBytes() throws Exception {
-        Service.Answer answer = service.post("/v1/runs", Map.of("code", WRITE_A_PNG));
+        Service.Answer answer = SERVICE.get().post("/v1/runs", Map.of("code", WRITE_A_PNG));
 
         assertEquals("ok", answer.text("status"), answer.body()::toString);
         JsonNode files = answer.body().path("files");
@@ -65,8 +54,8 @@ class LocalFilesOutTest {
 
     @Test
     void theNextWarmRunSeesNoneOfTheLastRunsFiles() throws Exception {
-        Service.Answer first = service.post("/v1/runs", Map.of("code", WRITE_A_PNG));
-        Service.Answer second = service.post("/v1/runs", Map.of("code",
+        Service.Answer first = SERVICE.get().post("/v1/runs", Map.of("code", WRITE_A_PNG));
+        Service.Answer second = SERVICE.get().post("/v1/runs", Map.of("code",
                 "import os, sys\nprint(os.path.exists('out'), sys.flags.isolated)"));
 
         assertTrue(first.text("stdout").endsWith(" 1\n"), "forked in a warm jail: " + first.text("stdout"));

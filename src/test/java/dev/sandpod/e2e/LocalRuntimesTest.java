@@ -11,14 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
 
-import dev.sandpod.TestServers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,22 +30,13 @@ class LocalRuntimesTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     /** pandas and matplotlib take a while to import on a shared core; the longest run the shipped limits allow. */
     private static final int SLOW_IMPORTS_MS = 10_000;
-    private static Service service;
-
-    @BeforeAll
-    static void start() {
-        service = Service.start(Map.of("SANDPOD_BACKEND", "local"), TestServers::backend);
-    }
-
-    @AfterAll
-    static void stop() {
-        service.close();
-    }
+    @RegisterExtension
+    static final LocalService SERVICE = new LocalService();
 
     @Test
     @DisplayName("GET /v1/runtimes lists python first, then python-scientific with numpy, pandas and matplotlib")
     void listsTheRuntimesWithTheirVersionsAndPackages() throws Exception {
-        Service.Answer answer = service.get("/v1/runtimes");
+        Service.Answer answer = SERVICE.get().get("/v1/runtimes");
         assertEquals(200, answer.status());
         assertEquals("python", answer.text("default"));
         JsonNode runtimes = answer.body().get("runtimes");
@@ -102,7 +91,7 @@ class LocalRuntimesTest {
     @Test
     @DisplayName("An unknown runtime is a 400 problem naming the known ones, and runs nothing")
     void unknownRuntimeIs400() throws Exception {
-        Service.Answer answer = service.post("/v1/runs", Map.of("code", "print(1)", "runtime", "python-gpu"));
+        Service.Answer answer = SERVICE.get().post("/v1/runs", Map.of("code", "print(1)", "runtime", "python-gpu"));
         assertEquals(400, answer.status());
         assertEquals("application/problem+json", answer.headers().firstValue("Content-Type").orElse(""));
         assertTrue(answer.text("detail").contains("the known runtimes are [python, python-scientific]"),
@@ -127,13 +116,13 @@ class LocalRuntimesTest {
     }
 
     private static Service.Answer scientific(String code) throws Exception {
-        return service.post("/v1/runs", Map.of("code", code, "runtime", "python-scientific",
+        return SERVICE.get().post("/v1/runs", Map.of("code", code, "runtime", "python-scientific",
                 "timeoutMs", SLOW_IMPORTS_MS, "memoryMb", 256));
     }
 
     private static JsonNode mcp(String method, Map<String, Object> params) throws Exception {
         String body = MAPPER.writeValueAsString(Map.of("jsonrpc", "2.0", "id", 1, "method", method, "params", params));
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base()
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(SERVICE.get().base()
                         + "/mcp")).header("Content-Type", "application/json")
                         .header("Accept", "application/json, text/event-stream")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

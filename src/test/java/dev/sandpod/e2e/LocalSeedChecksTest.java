@@ -7,12 +7,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import dev.sandpod.TestServers;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,21 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * bubblewrap jails.
  */
 class LocalSeedChecksTest extends SeedChecks {
-    private static Service service;
-
-    @BeforeAll
-    static void start() {
-        service = Service.start(Map.of("SANDPOD_BACKEND", "local"), TestServers::backend);
-    }
-
-    @AfterAll
-    static void stop() {
-        service.close();
-    }
+    @RegisterExtension
+    static final LocalService SERVICE = new LocalService();
 
     @Override
     protected Service.Answer post(String path, Map<String, Object> body) throws Exception {
-        return service.post(path, body);
+        return SERVICE.get().post(path, body);
     }
 
     @Override
@@ -46,7 +35,7 @@ class LocalSeedChecksTest extends SeedChecks {
 
     @Test
     void sleepingProgramTimesOutOnV1() throws Exception {
-        Service.Answer answer = service.post("/v1/runs", Map.of("code", "import time\ntime.sleep(30)",
+        Service.Answer answer = SERVICE.get().post("/v1/runs", Map.of("code", "import time\ntime.sleep(30)",
                 "timeoutMs", 1000));
         assertEquals(200, answer.status());
         assertEquals("timeout", answer.text("status"));
@@ -55,7 +44,7 @@ class LocalSeedChecksTest extends SeedChecks {
     @Test
     @DisplayName("Repeated input() reads every line, and a last line without \\n too")
     void multiLineInput() throws Exception {
-        Service.Answer answer = service.post("/v1/runs", Map.of(
+        Service.Answer answer = SERVICE.get().post("/v1/runs", Map.of(
                 "code", "a = input()\nb = input()\nc = input()\nprint(c, b, a, sep='|')",
                 "input", "one\ntwo\nthree"));
         assertEquals("ok", answer.text("status"));
@@ -64,7 +53,7 @@ class LocalSeedChecksTest extends SeedChecks {
 
     @Test
     void argsBecomeArgv() throws Exception {
-        Service.Answer answer = service.post("/v1/runs", Map.of("code", "import sys\nprint(sys.argv[1:])",
+        Service.Answer answer = SERVICE.get().post("/v1/runs", Map.of("code", "import sys\nprint(sys.argv[1:])",
                 "args", List.of("a b", "--c")));
         assertEquals("['a b', '--c']\n", answer.text("stdout"));
     }
@@ -80,7 +69,7 @@ class LocalSeedChecksTest extends SeedChecks {
                 "output_limit", Map.of("code", "while True: print('x' * 1000)"),
                 "killed", Map.of("code", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"));
         for (var program : programs.entrySet()) {
-            Service.Answer answer = service.post("/v1/runs", program.getValue());
+            Service.Answer answer = SERVICE.get().post("/v1/runs", program.getValue());
             assertEquals(200, answer.status());
             assertEquals(program.getKey(), answer.text("status"), answer.body().toString());
         }
@@ -103,7 +92,7 @@ class LocalSeedChecksTest extends SeedChecks {
         for (int i = 0; i < 16; i++) {
             String mark = "mark-" + i;
             // 16 jails share 2 cores here: a generous wall limit keeps the test about isolation, not speed.
-            runs.add(() -> service.post("/v1/runs", Map.of("code", code, "args", List.of(mark), "timeoutMs", 8000)));
+            runs.add(() -> SERVICE.get().post("/v1/runs", Map.of("code", code, "args", List.of(mark), "timeoutMs", 8000)));
         }
         try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Service.Answer>> answers = threads.invokeAll(runs);
@@ -117,7 +106,7 @@ class LocalSeedChecksTest extends SeedChecks {
 
     @Test
     void readinessNamesTheBackend() throws Exception {
-        Service.Answer answer = service.get("/health/ready");
+        Service.Answer answer = SERVICE.get().get("/health/ready");
         assertEquals(200, answer.status());
         assertEquals("UP", answer.text("status"));
         assertFalse(answer.body().path("checks").isEmpty());

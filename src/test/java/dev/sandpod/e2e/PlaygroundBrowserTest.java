@@ -3,6 +3,7 @@ package dev.sandpod.e2e;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import dev.sandpod.TestServers;
@@ -13,12 +14,14 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -126,6 +129,66 @@ class PlaygroundBrowserTest {
             new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.attributeContains(status, "class", "ok"));
             assertEquals("Hello, World!", browser.findElement(By.id("output")).getText());
         }
+    }
+
+    @Test
+    @DisplayName("The page shows output as the program writes it, before the run has ended")
+    void streamsOutputAsItComes() {
+        browser.get(service.base() + "/");
+        replace(browser.findElement(By.id("code")), "import time\nprint('early', flush=True)\ntime.sleep(1)\nprint('late')");
+        browser.findElement(By.id("run")).click();
+
+        WebElement output = browser.findElement(By.id("output"));
+        WebElement status = browser.findElement(By.id("status"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.textToBePresentInElement(output, "early"));
+        assertEquals("early", output.getText(), "the rest came with the first line: nothing was streamed");
+        assertEquals("running…", status.getText());
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.attributeContains(status, "class", "ok"));
+        assertEquals("early\nlate", output.getText());
+    }
+
+    @Test
+    @DisplayName("The runtime picker lists the service's runtimes, and a run uses the one picked")
+    void picksARuntime() {
+        browser.get(service.base() + "/");
+        WebElement runtime = browser.findElement(By.id("runtime"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(driver ->
+                new Select(runtime).getOptions().stream().anyMatch(o -> "python-scientific".equals(o.getAttribute("value"))));
+        new Select(runtime).selectByValue("python-scientific");
+        replace(browser.findElement(By.id("code")), "import numpy\nprint(numpy.arange(4).sum())");
+        browser.findElement(By.id("run")).click();
+
+        WebElement status = browser.findElement(By.id("status"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.attributeContains(status, "class", "ok"));
+        assertEquals("6", browser.findElement(By.id("output")).getText());
+    }
+
+    @Test
+    @DisplayName("The browser's own EventSource follows an asynchronous run's events to its result")
+    @SuppressWarnings("unchecked")
+    void eventSourceFollowsAnAsyncRun() {
+        browser.get(service.base() + "/");
+        Object seen = ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch("/v1/runs", {method: "POST", headers: {"Content-Type": "application/json"},
+                    body: JSON.stringify({async: true, code: "print('via EventSource')"})})
+                  .then((response) => {
+                    const source = new EventSource(response.headers.get("Location") + "/events");
+                    const events = [];
+                    for (const name of ["status", "stdout", "stderr", "result"]) {
+                      source.addEventListener(name, (event) => {
+                        events.push(name + ":" + (name === "stdout" ? JSON.parse(event.data).text
+                            : JSON.parse(event.data).status));
+                        if (name === "result") {
+                          source.close();
+                          done(events);
+                        }
+                      });
+                    }
+                  });
+                """);
+
+        assertEquals(List.of("status:queued", "status:running", "stdout:via EventSource\n", "result:ok"), (List<Object>) seen);
     }
 
     private static void replace(WebElement field, String text) {
