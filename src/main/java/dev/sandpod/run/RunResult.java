@@ -28,6 +28,11 @@ public record RunResult(String id, Status status, Integer exitCode, String signa
                 detail, List.of(), null, List.of(), false);
     }
 
+    /** A run that the service stopped (a cancel) or never started: killed, no status of its own, the detail why. */
+    public static RunResult killed(RunId id, String backend, String detail, long timeMs) {
+        return internalError(id, backend, detail, timeMs).withStatus(Status.KILLED, detail);
+    }
+
     public RunResult withStatus(Status newStatus, String newDetail) {
         return new RunResult(id, newStatus, exitCode, signal, stdout, stderr, output, truncated, timeMs, cpuMs, memoryKb,
                 backend, newDetail, tests, verdict, files, filesTruncated);
