@@ -33,7 +33,7 @@ public final class ApiRouting {
                 .addFilter(callerGate(sandpod));
         ProblemHandlers.register(routing);
         routing.register(new RunService(parser, gate, callbacks,
-                AsyncRuns.from(sandpod.get("async"), gate, callbacks)));
+                AsyncRuns.from(sandpod.get("async"), gate, callbacks, executor.keptRuns())));
         routing.register(new RuntimeService(executor::runtimes));
         routing.register(McpService.create(parser, gate, sandpod.get("mcp")));
     }

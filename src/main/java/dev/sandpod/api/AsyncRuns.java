@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
@@ -17,13 +18,19 @@ import io.helidon.config.Config;
 
 import dev.sandpod.callback.Callbacks;
 import dev.sandpod.run.BackendUnavailableException;
+import dev.sandpod.run.Kept;
+import dev.sandpod.run.KeptRun;
+import dev.sandpod.run.KeptRuns;
+import dev.sandpod.run.OutputChunk;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
 
 /**
  * The asynchronous runs of this replica, held in its memory: each runs on a virtual thread of its own through the
- * {@link RunGate}, and its state stays readable until {@code ttl} after it ended. A restart loses them all.
+ * {@link RunGate}, and its state stays readable until {@code ttl} after it ended. A restart loses them, but for a
+ * backend that keeps them ({@link KeptRuns}: the Kubernetes one, in their pods): a run this replica does not hold is
+ * asked of it, so that any replica answers for a run that reached its sandbox, and a restart loses none of those.
  *
  * <p>A run belongs to the key that submitted it: to any other key it does not exist. Its end, whichever comes first
  * (its result, a cancel, a refusal), is what GET answers and what its callback receives.
@@ -31,17 +38,23 @@ import dev.sandpod.run.RunResult;
 final class AsyncRuns {
     private static final System.Logger LOG = System.getLogger(AsyncRuns.class.getName());
     private static final String CANCELLED = "cancelled";
+    private static final Duration POLL = Duration.ofMillis(250);
+    private static final Duration FOLLOW_AT_MOST = Duration.ofMinutes(5);
 
     private final RunGate gate;
     private final Callbacks callbacks;
     private final int maxRuns;
     private final Duration ttl;
     private final LongSupplier nanoClock;
+    private final KeptRuns kept;
     private final ConcurrentMap<RunId, AsyncRun> runs = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
-    /** @param nanoClock {@link System#nanoTime}, or a test's clock that makes the TTL pass without waiting */
-    AsyncRuns(RunGate gate, Callbacks callbacks, int maxRuns, Duration ttl, LongSupplier nanoClock) {
+    /**
+     * @param nanoClock {@link System#nanoTime}, or a test's clock that makes the TTL pass without waiting
+     * @param kept      the runs the backend keeps, asked for those this replica does not hold
+     */
+    AsyncRuns(RunGate gate, Callbacks callbacks, int maxRuns, Duration ttl, LongSupplier nanoClock, KeptRuns kept) {
         if (maxRuns < 1) {
             throw new IllegalArgumentException("max-runs < 1: " + maxRuns);
         }
@@ -53,11 +66,12 @@ final class AsyncRuns {
         this.maxRuns = maxRuns;
         this.ttl = ttl;
         this.nanoClock = nanoClock;
+        this.kept = kept;
     }
 
-    static AsyncRuns from(Config async, RunGate gate, Callbacks callbacks) {
+    static AsyncRuns from(Config async, RunGate gate, Callbacks callbacks, KeptRuns kept) {
         return new AsyncRuns(gate, callbacks, async.get("max-runs").asInt().orElse(1000),
-                Duration.ofSeconds(async.get("ttl-seconds").asLong().orElse(3600L)), System::nanoTime);
+                Duration.ofSeconds(async.get("ttl-seconds").asLong().orElse(3600L)), System::nanoTime, kept);
     }
 
     /**
@@ -72,37 +86,104 @@ final class AsyncRuns {
                     + " ended ones are forgotten " + ttl.toSeconds() + " s after they end", untilOneExpires(now));
         }
         RunId id = RunId.random();
-        AsyncRun run = new AsyncRun(keyId, request, callback, pending(id, "queued"), nanoClock);
+        AsyncRun run = new AsyncRun(keyId, request.withKept(new Kept(keyId, ttl)), callback, pending(id, "queued"),
+                nanoClock);
         runs.put(id, run);
         run.start(threads.submit(() -> execute(id, run)));
         return id;
     }
 
     /** The run's state as GET answers it: queued, running, or the result as the blocking call gives it. */
-    Map<String, Object> state(RunId id, String keyId) {
-        return find(id, keyId).state();
+    Map<String, Object> state(RunId id, String keyId) throws InterruptedException {
+        AsyncRun run = held(id, keyId);
+        return run != null ? run.state() : state(id, kept.find(id, keyId).orElseThrow(() -> notFound(id)));
     }
 
-    /** What the run has streamed so far and will stream: its state changes, its output, its end. */
-    RunEvents events(RunId id, String keyId) {
-        return find(id, keyId).events();
+    /**
+     * What the run has streamed so far and will stream: its state changes, its output, its end. Of a run that another
+     * replica holds, only its pod is to be seen here: its end, its stdout and stderr whole, once it has one.
+     */
+    RunEvents events(RunId id, String keyId) throws InterruptedException {
+        AsyncRun run = held(id, keyId);
+        if (run != null) {
+            return run.events();
+        }
+        KeptRun elsewhere = kept.find(id, keyId).orElseThrow(() -> notFound(id));
+        RunEvents events = new RunEvents();
+        if (elsewhere.result() != null) {
+            endFromPod(events, elsewhere);
+        } else {
+            events.status(pending(id, "running"));
+            threads.submit(() -> followElsewhere(id, keyId, events));
+        }
+        return events;
+    }
+
+    /**
+     * Asks the backend for the run's end every {@link #POLL} until it has one: the run's own deadline bounds the wait,
+     * and {@link #FOLLOW_AT_MOST} bounds it whatever the cluster does.
+     */
+    private void followElsewhere(RunId id, String keyId, RunEvents events) {
+        long until = nanoClock.getAsLong() + FOLLOW_AT_MOST.toNanos();
+        try {
+            while (nanoClock.getAsLong() < until) {
+                Thread.sleep(POLL);
+                Optional<KeptRun> now = kept.find(id, keyId);
+                if (now.isEmpty() || now.get().result() != null) {
+                    if (now.isPresent()) {
+                        endFromPod(events, now.get());
+                    } else {
+                        events.end(Json.result(RunResult.killed(id, gate.backend(), "its pod is gone", 0)));
+                    }
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (BackendUnavailableException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot follow run " + id + " held by another replica", e);
+        }
+        events.end(Json.result(RunResult.internalError(id, gate.backend(), "its end could not be read", 0)));
+    }
+
+    private static void endFromPod(RunEvents events, KeptRun run) {
+        RunResult result = run.result();
+        if (!result.stdout().isEmpty()) {
+            events.accept(new OutputChunk(OutputChunk.STDOUT, result.stdout()));
+        }
+        if (!result.stderr().isEmpty()) {
+            events.accept(new OutputChunk(OutputChunk.STDERR, result.stderr()));
+        }
+        events.end(Json.result(result, run.runtime()));
     }
 
     /** Ends the run as killed, "cancelled", killing its sandbox; a run that already ended keeps its result. */
-    Map<String, Object> cancel(RunId id, String keyId) {
-        AsyncRun run = find(id, keyId);
+    Map<String, Object> cancel(RunId id, String keyId) throws InterruptedException {
+        AsyncRun run = held(id, keyId);
+        if (run == null) {
+            return state(id, kept.cancel(id, keyId).orElseThrow(() -> notFound(id)));
+        }
         end(run, killed(id, run, CANCELLED));
         run.interrupt();
         return run.state();
     }
 
-    private AsyncRun find(RunId id, String keyId) {
+    /** The run if this replica holds it for {@code keyId}, or null. */
+    private AsyncRun held(RunId id, String keyId) {
         AsyncRun run = runs.get(id);
-        if (run == null || !Objects.equals(run.keyId(), keyId) || run.expired(nanoClock.getAsLong(), ttl)) {
-            throw ApiException.notFound("no run " + id + " here: it never was, it belongs to another key, it ended more"
-                    + " than " + ttl.toSeconds() + " s ago, or the service restarted since");
-        }
-        return run;
+        return run == null || !Objects.equals(run.keyId(), keyId) || run.expired(nanoClock.getAsLong(), ttl) ? null : run;
+    }
+
+    private ApiException notFound(RunId id) {
+        return ApiException.notFound("no run " + id + " here: it never was, it belongs to another key, it ended more"
+                + " than " + ttl.toSeconds() + " s ago, or the replica holding it restarted while its backend kept it in memory"
+                + " only (the local backend, or Kubernetes before its pod existed)");
+    }
+
+    /** A run the backend keeps, as GET answers it. */
+    private static Map<String, Object> state(RunId id, KeptRun run) {
+        return run.result() == null ? pending(id, "running") : Json.result(run.result(), run.runtime());
     }
 
     private void execute(RunId id, AsyncRun run) {

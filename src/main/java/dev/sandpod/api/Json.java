@@ -107,8 +107,13 @@ final class Json {
 
     /** The result of {@code request}, saying which runtime ran it. */
     static Map<String, Object> result(RunResult result, RunRequest request) {
+        return result(result, request.runtime());
+    }
+
+    /** The result of a run of {@code runtime}, saying so. */
+    static Map<String, Object> result(RunResult result, String runtime) {
         Map<String, Object> body = result(result);
-        body.put("runtime", request.runtime());
+        body.put("runtime", runtime);
         return body;
     }
 

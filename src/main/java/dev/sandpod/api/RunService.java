@@ -99,11 +99,11 @@ final class RunService implements HttpService {
         }
     }
 
-    private void getRun(ServerRequest req, ServerResponse res) {
+    private void getRun(ServerRequest req, ServerResponse res) throws InterruptedException {
         send(res, Status.OK_200, async.state(runId(req), Caller.keyId(req)));
     }
 
-    private void cancelRun(ServerRequest req, ServerResponse res) {
+    private void cancelRun(ServerRequest req, ServerResponse res) throws InterruptedException {
         send(res, Status.OK_200, async.cancel(runId(req), Caller.keyId(req)));
     }
 

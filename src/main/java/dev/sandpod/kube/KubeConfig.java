@@ -89,6 +89,8 @@ public record KubeConfig(String namespace, String image, String imagePullPolicy,
         labels.keySet().forEach(key -> require(!Labels.isReserved(key), "labels must not set Sandpod's own label", key));
         annotations = Map.copyOf(annotations);
         annotations.keySet().forEach(key -> require(LABEL_KEY.matcher(key).matches(), "annotations key is invalid", key));
+        annotations.keySet().forEach(key -> require(!key.startsWith(KeptAnnotations.PREFIX),
+                "annotations must not use Sandpod's own prefix " + KeptAnnotations.PREFIX, key));
         tolerations = List.copyOf(tolerations);
         require(poolSize >= 0, "pool-size must not be negative", poolSize);
     }

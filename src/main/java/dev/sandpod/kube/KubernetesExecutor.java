@@ -1,7 +1,6 @@
 package dev.sandpod.kube;
 
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.sandpod.run.BackendUnavailableException;
 import dev.sandpod.run.Envelope;
 import dev.sandpod.run.Executor;
+import dev.sandpod.run.Kept;
+import dev.sandpod.run.KeptRuns;
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.OutputFile;
 import dev.sandpod.run.OutputLines;
@@ -24,7 +25,6 @@ import dev.sandpod.run.PythonRuntime;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
-import dev.sandpod.run.Status;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -32,7 +32,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 /**
  * Runs each request in a fresh sandbox pod (DESIGN §4) with three API calls: create the pod, read its log once when the
  * shared informer sees it end, delete it with grace 0. With a warm pool (§6), a run that fits a standby pod claims it
- * instead and gets its result over attach: patch, attach, delete.
+ * instead and gets its result over attach: patch, attach, delete. The pod of an asynchronous run ({@link RunRequest#kept})
+ * is kept instead of deleted, its end marked on it, so that any replica can answer for the run ({@link KeptPods}).
  *
  * <p>Every run has an executor-side deadline ({@link #deadline}), the startup timeout plus the pod's
  * {@code activeDeadlineSeconds} plus a completion margin, which bounds every wait and every API request of the run, so
@@ -65,6 +66,8 @@ public final class KubernetesExecutor implements Executor {
     private final RunWatcher watcher;
     private final Reaper reaper;
     private final WarmPool pool;
+    private final PodResults results;
+    private final KeptPods kept;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -87,6 +90,8 @@ public final class KubernetesExecutor implements Executor {
         this.uids = new Uids(config.uidMin(), config.uidMax(), new SecureRandom().nextLong());
         this.watcher = new RunWatcher(client, config.namespace());
         this.reaper = new Reaper(api, config, watcher);
+        this.results = new PodResults(api, config);
+        this.kept = new KeptPods(client, api, config, watcher, reaper, results);
         this.pool = defaults != null && config.poolSize() > 0
                 ? new WarmPool(api, config, specs, uids, watcher, defaults)
                 : null;
@@ -128,11 +133,17 @@ public final class KubernetesExecutor implements Executor {
             watcher.forget(name);
             return createFailed(e, request, id, name, started);
         }
+        RunResult result = null;
+        boolean interrupted = false;
         try {
-            return follow(request, id, name, end, new OutputLines(sink), started, deadline);
+            result = follow(request, id, name, end, new OutputLines(sink), started, deadline);
+            return result;
+        } catch (InterruptedException e) {
+            interrupted = true;
+            throw e;
         } finally {
             watcher.forget(name);
-            delete(name, deadline);
+            release(name, request, result, interrupted, deadline);
         }
     }
 
@@ -155,21 +166,29 @@ public final class KubernetesExecutor implements Executor {
         OutputLines streamed = new OutputLines(sink);
         Attach attach = Attach.open(client, config.namespace(), name, job, logLimitBytes(request, streamed.streaming()),
                 streamed);
+        Optional<RunResult> result = Optional.empty();
+        boolean interrupted = false;
         try {
             Duration runs = Duration.ofSeconds(PodSpecs.activeDeadlineSeconds(request)).plus(config.completionMargin());
-            Optional<RunResult> result = Envelope.parse(attach.stdout().get(min(runs, left(deadline)).toNanos(),
-                    TimeUnit.NANOSECONDS), id, NAME);
-            return result.isPresent() ? result : Optional.of(follow(request, id, name, end, streamed, started, deadline));
+            result = Envelope.parse(attach.stdout().get(min(runs, left(deadline)).toNanos(), TimeUnit.NANOSECONDS), id, NAME);
+            if (result.isEmpty()) {
+                result = Optional.of(follow(request, id, name, end, streamed, started, deadline));
+            }
+            return result;
         } catch (TimeoutException | ExecutionException e) {
             if (!attach.delivered()) {
                 LOG.log(Level.WARNING, "cannot attach to standby pod " + name + "; the run goes cold", e);
                 return Optional.empty();
             }
-            return Optional.of(follow(request, id, name, end, streamed, started, deadline));
+            result = Optional.of(follow(request, id, name, end, streamed, started, deadline));
+            return result;
+        } catch (InterruptedException e) {
+            interrupted = true;
+            throw e;
         } finally {
             attach.close();
             watcher.forget(name);
-            delete(name, deadline);
+            release(name, request, result.orElse(null), interrupted, deadline);
         }
     }
 
@@ -181,6 +200,12 @@ public final class KubernetesExecutor implements Executor {
     @Override
     public List<PythonRuntime> runtimes() {
         return runtimes.listing();
+    }
+
+    /** The asynchronous runs whose pods this backend keeps, in this replica's namespace. */
+    @Override
+    public KeptRuns keptRuns() {
+        return kept;
     }
 
     @Override
@@ -214,7 +239,7 @@ public final class KubernetesExecutor implements Executor {
         return logLimitBytes(limits.outputBytes(), tests, limits.outFiles(), limits.outFilesBytes(), false);
     }
 
-    private static int logLimitBytes(RunRequest request, boolean streaming) {
+    static int logLimitBytes(RunRequest request, boolean streaming) {
         Limits limits = request.limits();
         return logLimitBytes(limits.outputBytes(), request.tests().size(), limits.outFiles(), limits.outFilesBytes(),
                 streaming && !request.judged());
@@ -259,30 +284,12 @@ public final class KubernetesExecutor implements Executor {
                 return internalError(id, "the sandbox pod did not report its end in time", started);
             }
         }
-        Pod pod = ended.get();
-        Optional<String> startFailure = PodState.startFailure(pod);
-        if (startFailure.isPresent()) {
-            return internalError(id, startFailure.get(), started);
-        }
-        if (!PodState.finished(pod)) {
-            return internalError(id, "the sandbox pod was deleted before it finished", started);
-        }
-        String log;
         try {
-            // one GET: fabric8's getLog() would first list the pod (and may watch it) to wait until it is ready
-            log = api.get(logPath(name, logLimitBytes(request, streamed.streaming())), left(deadline));
+            return results.of(ended.get(), id, RunShape.of(request, streamed.streaming()), () -> elapsedMs(started),
+                    left(deadline), streamed);
         } catch (KubernetesClientException e) {
-            if (ApiCalls.unavailable(e)) {
-                throw apiUnavailable(e);
-            }
-            LOG.log(Level.WARNING, "cannot read the log of sandbox pod " + name, e);
-            return internalError(id, "the sandbox's result could not be read", started);
+            throw apiUnavailable(e);
         }
-        Optional<RunResult> result = Envelope.parse(log == null ? "" : log, id, NAME);
-        if (result.isPresent()) {
-            streamed.replay(log.getBytes(StandardCharsets.UTF_8));
-        }
-        return result.orElseGet(() -> withoutEnvelope(pod, request, id, started));
     }
 
     /**
@@ -314,27 +321,6 @@ public final class KubernetesExecutor implements Executor {
         } catch (KubernetesClientException e) {
             return Optional.empty(); // the API server is failing: the run's wait ends in 503 at the latest at its deadline
         }
-    }
-
-    /** The pod ended and the runner printed no result: the node stopped it (limits) or the sandbox broke. */
-    private RunResult withoutEnvelope(Pod pod, RunRequest request, RunId id, long started) {
-        if (PodState.oomKilled(pod)) {
-            return limitHit(Status.MEMORY_LIMIT, "the sandbox ran out of memory", request, id, started);
-        }
-        if (PodState.deadlineExceeded(pod)) {
-            if (PodState.containerStarted(pod)) {
-                return limitHit(Status.TIMEOUT, "the sandbox reached its deadline of "
-                        + PodSpecs.activeDeadlineSeconds(request) + " s", request, id, started);
-            }
-            // kubelets keep a pod in ContainerCreating through a slow pull and while a volume cannot mount: the
-            // runner's ConfigMap is the one volume that is not the pod's own, so it is the first thing to check
-            LOG.log(Level.WARNING, "sandbox pod {0} reached its deadline before its container started: check the image"
-                    + " pull and that ConfigMap {1}/{2} exists (kubectl describe pod shows FailedMount)",
-                    pod.getMetadata().getName(), config.namespace(), config.runnerConfigMap());
-            return internalError(id, "the sandbox pod reached its deadline before its container started", started);
-        }
-        String exitCode = PodState.terminated(pod).map(t -> " (exit code " + t.getExitCode() + ")").orElse("");
-        return internalError(id, "the sandbox ended without a result" + exitCode, started);
     }
 
     /**
@@ -371,6 +357,50 @@ public final class KubernetesExecutor implements Executor {
     }
 
     /**
+     * Ends the pod's part in the run: a blocking run's pod is deleted at once. An asynchronous run's is kept for its TTL
+     * ({@link KeptPods}) with its end marked, or as cancelled when the run was interrupted, which only its cancel does; it
+     * is deleted all the same when the run failed without a result, which this replica alone answers, unless the
+     * service is closing: then it runs on to its end for other replicas to read. A mark that fails leaves the pod to the
+     * reaper, which deletes it at the latest at its deadline plus the TTL.
+     *
+     * @param interruptedBy whether the run ended in an {@link InterruptedException}, which clears the thread's flag
+     */
+    private void release(String name, RunRequest request, RunResult result, boolean interruptedBy, long deadline) {
+        Kept keep = request.kept();
+        boolean interrupted = Thread.interrupted(); // the mark must still be made; the flag is restored after it
+        boolean cancelled = interruptedBy || interrupted;
+        if (keep == null || (result == null && !cancelled && !closed.get())) {
+            restoreInterrupt(interrupted);
+            delete(name, deadline);
+            return;
+        }
+        if (result == null && !cancelled) {
+            return;
+        }
+        try {
+            Duration left = left(deadline);
+            Duration within = left.compareTo(CLEANUP) > 0 ? left : CLEANUP;
+            if (cancelled) {
+                kept.cancelledHere(name, keep.ttl(), within);
+            } else {
+                kept.ended(name, result, keep.ttl(), within);
+            }
+        } catch (KubernetesClientException | IllegalStateException e) { // IllegalStateException: closed under us
+            LOG.log(Level.WARNING, "cannot mark the end of kept sandbox pod " + name + "; the reaper deletes it later", e);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } finally {
+            restoreInterrupt(interrupted);
+        }
+    }
+
+    private static void restoreInterrupt(boolean interrupted) {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Deletes the run's pod within what is left of its deadline, and at least {@link #CLEANUP}; or hands it to the reaper
      * at once while the API server is failing, or when this try fails: a failed delete must never replace the run's
      * answer, nor hold it past its deadline.
@@ -391,9 +421,7 @@ public final class KubernetesExecutor implements Executor {
             reaper.deleteLater(name);
             interrupted = true;
         } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            restoreInterrupt(interrupted);
         }
     }
 
@@ -401,11 +429,6 @@ public final class KubernetesExecutor implements Executor {
         if (unreadyReason() != null) {
             throw new BackendUnavailableException("the Kubernetes backend is not ready", UNREACHABLE_RETRY_AFTER, null);
         }
-    }
-
-    private String logPath(String podName, int limitBytes) {
-        return "/api/v1/namespaces/" + config.namespace() + "/pods/" + podName + "/log?container=" + PodSpecs.CONTAINER
-                + "&limitBytes=" + limitBytes;
     }
 
     private static Optional<Pod> within(CompletableFuture<Pod> end, Duration timeout) throws InterruptedException {
@@ -433,11 +456,6 @@ public final class KubernetesExecutor implements Executor {
     private static boolean mentions(KubernetesClientException e, String text) {
         String statusMessage = e.getStatus() == null ? null : e.getStatus().getMessage();
         return (statusMessage != null && statusMessage.contains(text)) || String.valueOf(e.getMessage()).contains(text);
-    }
-
-    private static RunResult limitHit(Status status, String detail, RunRequest request, RunId id, long started) {
-        return new RunResult(id.value(), status, null, "SIGKILL", "", "", "", false, elapsedMs(started), 0, 0, NAME, detail,
-                List.of(), request.judged() ? status.wireName() : null, List.of(), false);
     }
 
     private static RunResult internalError(RunId id, String detail, long started) {

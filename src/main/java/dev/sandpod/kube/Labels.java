@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.sandpod.run.RunId;
+import io.fabric8.kubernetes.api.model.Pod;
 
 /** The labels Sandpod puts on sandbox pods and selects them by; the pod builder, the informer and the reaper all use these. */
 final class Labels {
@@ -19,8 +20,14 @@ final class Labels {
     static final String STATE = "sandpod.dev/state";
     static final String STANDBY = "standby";
     static final String CLAIMED = "claimed";
+    /**
+     * On the pod of an asynchronous run, which outlives its run until its result expires ({@link KeptPods}): a label,
+     * not an annotation, so that the delete of a replica's pods on shutdown can leave these out by selector.
+     */
+    static final String KEPT = "sandpod.dev/kept";
+    static final String KEPT_VALUE = "true";
 
-    private static final Set<String> RESERVED = Set.of(NAME, COMPONENT, RUN, REPLICA, STATE);
+    private static final Set<String> RESERVED = Set.of(NAME, COMPONENT, RUN, REPLICA, STATE, KEPT);
 
     private Labels() {
     }
@@ -41,6 +48,10 @@ final class Labels {
         Map<String, String> labels = forRun(id, replica, extra);
         labels.put(STATE, STANDBY);
         return labels;
+    }
+
+    static boolean kept(Pod pod) {
+        return KEPT_VALUE.equals(pod.getMetadata().getLabels().get(KEPT));
     }
 
     static boolean isReserved(String key) {

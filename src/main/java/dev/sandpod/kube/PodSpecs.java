@@ -1,6 +1,7 @@
 package dev.sandpod.kube;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -90,8 +91,14 @@ final class PodSpecs {
     Pod podFor(RunRequest request, RunId id, int uid, boolean stream) {
         JobChannel inEnvironment = new JobChannel(List.of("--job-env", JOB_ENV),
                 List.of(new EnvVar(JOB_ENV, jobJson(request, stream), null)), false);
+        Map<String, String> labels = Labels.forRun(id, config.replica(), config.labels());
+        Map<String, String> annotations = new LinkedHashMap<>(config.annotations());
+        if (request.kept() != null) {
+            labels.put(Labels.KEPT, Labels.KEPT_VALUE);
+            annotations.putAll(KeptAnnotations.atStart(request));
+        }
         return sandbox(id, uid, runtimes.image(request.runtime()), request.limits(), activeDeadlineSeconds(request),
-                Labels.forRun(id, config.replica(), config.labels()), inEnvironment);
+                labels, annotations, inEnvironment);
     }
 
     /**
@@ -100,7 +107,7 @@ final class PodSpecs {
      */
     Pod standbyFor(Limits shape, RunId id, int uid) {
         return sandbox(id, uid, config.image(), shape, STANDBY_DEADLINE_SECONDS,
-                Labels.forStandby(id, config.replica(), config.labels()),
+                Labels.forStandby(id, config.replica(), config.labels()), config.annotations(),
                 new JobChannel(List.of("--job-stdin"), List.of(), true));
     }
 
@@ -125,7 +132,7 @@ final class PodSpecs {
     }
 
     private Pod sandbox(RunId id, int uid, String image, Limits limits, long deadlineSeconds, Map<String, String> labels,
-                        JobChannel job) {
+                        Map<String, String> annotations, JobChannel job) {
         Map<String, Quantity> resources = Map.of(
                 "cpu", config.cpu(),
                 "memory", new Quantity((limits.memoryMb() + config.runnerOverheadMb()) + "Mi"),
@@ -135,7 +142,7 @@ final class PodSpecs {
                     .withName(PodNames.of(id))
                     .withNamespace(config.namespace())
                     .withLabels(labels)
-                    .withAnnotations(config.annotations())
+                    .withAnnotations(annotations)
                 .endMetadata()
                 .withNewSpec()
                     .withRestartPolicy("Never")

@@ -18,7 +18,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * Deletes, on a platform thread of its own, the sandbox pods that a run could not delete itself (the API server failed
  * or did not answer in time), retrying with back-off until the API server has them gone; and the pods that outlived
  * their deadline plus a margin, whichever replica made them, so that the pods of a replica that died are not left
- * behind either. On close, it deletes this replica's own pods.
+ * behind either; the kept pods of asynchronous runs once their results expire. On close, it deletes this replica's own
+ * pods but the kept ones, whose results outlive it.
  *
  * <p>Run threads never wait on a failing API server for a delete: they hand the pod over here. Sweeps read the shared
  * informer's cache, so a sweep costs no API call unless it finds something to delete.
@@ -84,7 +85,9 @@ final class Reaper implements AutoCloseable {
 
     /**
      * A pod has expired when its deadline plus the margin has passed, counted from {@code status.startTime} as the kubelet
-     * counts it, or for a pod that never started from its creation plus the startup timeout.
+     * counts it, or for a pod that never started from its creation plus the startup timeout. A kept pod of an
+     * asynchronous run ({@link KeptPods}) expires when its result does: at the time its end set, or, when the replica
+     * running it died before the end, at the latest its run could have ended plus its TTL.
      */
     boolean expired(Pod pod, Instant now) {
         Long deadline = pod.getSpec().getActiveDeadlineSeconds();
@@ -92,10 +95,18 @@ final class Reaper implements AutoCloseable {
         Instant start = startTime != null
                 ? Instant.parse(startTime)
                 : Instant.parse(pod.getMetadata().getCreationTimestamp()).plus(config.startupTimeout());
-        return now.isAfter(start.plus(Duration.ofSeconds(deadline == null ? 0 : deadline)).plus(config.reapMargin()));
+        Instant overdue = start.plus(Duration.ofSeconds(deadline == null ? 0 : deadline)).plus(config.reapMargin());
+        if (!Labels.kept(pod)) {
+            return now.isAfter(overdue);
+        }
+        return now.isAfter(KeptAnnotations.expires(pod)
+                .orElseGet(() -> overdue.plus(KeptAnnotations.ttl(pod).orElse(Duration.ZERO))));
     }
 
-    /** Stops sweeping and deletes this replica's own sandbox pods in one call, the ones handed over among them. */
+    /**
+     * Stops sweeping and deletes this replica's own sandbox pods in one call, the ones handed over among them, but the
+     * kept pods of asynchronous runs.
+     */
     @Override
     public void close() {
         scheduler.shutdownNow();

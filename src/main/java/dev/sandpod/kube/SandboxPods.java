@@ -40,10 +40,14 @@ final class SandboxPods {
         return api.send("DELETE", path(namespace) + "/" + name, JSON, AT_ONCE, within) != null;
     }
 
-    /** Deletes every sandbox pod of one replica in a single call. */
+    /**
+     * Deletes every sandbox pod of one replica in a single call, but the kept pods of asynchronous runs: their results
+     * outlive the replica, and the reaper of whichever replica runs deletes them once they expire.
+     */
     static void deleteOfReplica(ApiCalls api, String namespace, String replica, Duration within)
             throws InterruptedException {
-        String selector = Labels.COMPONENT + "=" + Labels.SANDBOX + "," + Labels.REPLICA + "=" + replica;
+        String selector = Labels.COMPONENT + "=" + Labels.SANDBOX + "," + Labels.REPLICA + "=" + replica + ",!"
+                + Labels.KEPT;
         api.send("DELETE", path(namespace) + "?labelSelector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8), JSON,
                 AT_ONCE, within);
     }

@@ -3,6 +3,7 @@ package dev.sandpod.kube;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,8 +26,9 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  *
  * <p>A claim is one JSON merge patch carrying the resourceVersion the informer last saw, so the API server refuses it
  * with 409 if anything changed the pod since, and two runs never get the same pod. The same patch relabels the pod with
- * the run and lowers {@code activeDeadlineSeconds}, which counts from the pod's start, to the time it has already been up
- * plus the run's own deadline: Kubernetes only lets the field go down.
+ * the run, marks it kept for an asynchronous run as a cold run's pod is ({@link KeptPods}), and lowers
+ * {@code activeDeadlineSeconds}, which counts from the pod's start, to the time it has already been up plus the run's
+ * own deadline: Kubernetes only lets the field go down.
  */
 final class WarmPool implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WarmPool.class.getName());
@@ -80,7 +82,7 @@ final class WarmPool implements AutoCloseable {
                     continue;
                 }
                 long deadline = upSeconds(pod, now) + runSeconds;
-                if (deadline < pod.getSpec().getActiveDeadlineSeconds() && won(pod, id, deadline, within)) {
+                if (deadline < pod.getSpec().getActiveDeadlineSeconds() && won(pod, request, id, deadline, within)) {
                     return Optional.of(pod.getMetadata().getName());
                 }
             }
@@ -152,12 +154,16 @@ final class WarmPool implements AutoCloseable {
      *
      * @throws KubernetesClientException when the API server failed or refused the claim for any other reason
      */
-    private boolean won(Pod pod, RunId id, long deadline, Duration within) throws InterruptedException {
-        Map<String, Object> patch = Map.of(
-                "metadata", Map.of(
-                        "resourceVersion", pod.getMetadata().getResourceVersion(),
-                        "labels", Map.of(Labels.STATE, Labels.CLAIMED, Labels.RUN, id.value())),
-                "spec", Map.of("activeDeadlineSeconds", deadline));
+    private boolean won(Pod pod, RunRequest request, RunId id, long deadline, Duration within) throws InterruptedException {
+        Map<String, Object> metadata = new HashMap<>();
+        metadata.put("resourceVersion", pod.getMetadata().getResourceVersion());
+        Map<String, String> labels = new HashMap<>(Map.of(Labels.STATE, Labels.CLAIMED, Labels.RUN, id.value()));
+        if (request.kept() != null) { // an asynchronous run's pod is kept as a cold one is (PodSpecs.podFor)
+            labels.put(Labels.KEPT, Labels.KEPT_VALUE);
+            metadata.put("annotations", KeptAnnotations.atStart(request));
+        }
+        metadata.put("labels", labels);
+        Map<String, Object> patch = Map.of("metadata", metadata, "spec", Map.of("activeDeadlineSeconds", deadline));
         try {
             // a 404 answers null: the pod went since the informer saw it
             return api.send("PATCH", "/api/v1/namespaces/" + config.namespace() + "/pods/" + pod.getMetadata().getName(),

@@ -37,6 +37,11 @@ public interface Executor extends AutoCloseable {
         return runtimes().stream().map(PythonRuntime::name).toList();
     }
 
+    /** The asynchronous runs this backend keeps beyond the memory of a replica: none unless it says so. */
+    default KeptRuns keptRuns() {
+        return KeptRuns.NONE;
+    }
+
     /** Why the backend cannot create sandboxes right now, or null when it can. */
     String unreadyReason();
 

@@ -8,9 +8,10 @@ import java.util.Objects;
  *
  * @param tests   judge-mode cases, or an empty list for a plain run
  * @param runtime the name of the runtime that runs it, one the executor lists
+ * @param kept    for an asynchronous run, for whom and how long its sandbox keeps its end; null for a blocking one
  */
 public record RunRequest(String code, String input, List<String> args, List<RunFile> files, Limits limits,
-                         List<TestCase> tests, String runtime) {
+                         List<TestCase> tests, String runtime, Kept kept) {
     public RunRequest {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(runtime, "runtime");
@@ -21,7 +22,13 @@ public record RunRequest(String code, String input, List<String> args, List<RunF
         tests = List.copyOf(tests);
     }
 
-    /** A run of the default runtime. */
+    /** A blocking run. */
+    public RunRequest(String code, String input, List<String> args, List<RunFile> files, Limits limits,
+                      List<TestCase> tests, String runtime) {
+        this(code, input, args, files, limits, tests, runtime, null);
+    }
+
+    /** A blocking run of the default runtime. */
     public RunRequest(String code, String input, List<String> args, List<RunFile> files, Limits limits,
                       List<TestCase> tests) {
         this(code, input, args, files, limits, tests, PythonRuntime.DEFAULT);
@@ -32,7 +39,12 @@ public record RunRequest(String code, String input, List<String> args, List<RunF
     }
 
     public RunRequest withRuntime(String other) {
-        return new RunRequest(code, input, args, files, limits, tests, other);
+        return new RunRequest(code, input, args, files, limits, tests, other, kept);
+    }
+
+    /** The same run made asynchronous: its sandbox keeps its end as {@code keeping} says. */
+    public RunRequest withKept(Kept keeping) {
+        return new RunRequest(code, input, args, files, limits, tests, runtime, keeping);
     }
 
     public boolean judged() {

@@ -3,12 +3,15 @@ package dev.sandpod.api;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 
 import dev.sandpod.callback.Callbacks;
+import dev.sandpod.run.KeptRun;
+import dev.sandpod.run.KeptRuns;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
 import dev.sandpod.run.RunResult;
@@ -29,7 +32,8 @@ class AsyncRunsTest {
             .addSource(ConfigSources.classpath("application.yaml")).build().get("sandpod");
 
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
-    private final AsyncRuns runs = new AsyncRuns(gate(), Callbacks.from(SANDPOD.get("callback")), 1, TTL, now::get);
+    private final AsyncRuns runs = new AsyncRuns(gate(), Callbacks.from(SANDPOD.get("callback")), 1, TTL, now::get,
+            KeptRuns.NONE);
 
     @Test
     @DisplayName("an ended run stays readable within its TTL, then is 404, and its place takes a new run")
@@ -45,6 +49,31 @@ class AsyncRunsTest {
 
         assertEquals(404, assertThrows(ApiException.class, () -> runs.state(first, null)).problem().status());
         runs.submit(null, request(), null);
+    }
+
+    @Test
+    @DisplayName("a run this replica does not hold is asked of the backend, for the caller's key, and answered as it says")
+    void runsHeldElsewhereAreAskedOfTheBackend() throws Exception {
+        RunId elsewhere = RunId.random();
+        RunResult ended = RunResult.internalError(elsewhere, "kept", "why", 7);
+        KeptRuns backend = new KeptRuns() {
+            @Override
+            public Optional<KeptRun> find(RunId id, String keyId) {
+                return id.equals(elsewhere) && "alice".equals(keyId) ? Optional.of(new KeptRun("python-3", ended))
+                        : Optional.empty();
+            }
+
+            @Override
+            public Optional<KeptRun> cancel(RunId id, String keyId) {
+                return find(id, keyId).map(run -> new KeptRun(run.runtime(), null));
+            }
+        };
+        AsyncRuns replica = new AsyncRuns(gate(), Callbacks.from(SANDPOD.get("callback")), 1, TTL, now::get, backend);
+        assertEquals(Json.result(ended, "python-3"), replica.state(elsewhere, "alice"));
+        assertEquals(Map.of("id", elsewhere.value(), "status", "running"), replica.cancel(elsewhere, "alice"));
+        assertEquals(404, assertThrows(ApiException.class, () -> replica.state(elsewhere, "bob")).problem().status());
+        assertEquals(404, assertThrows(ApiException.class, () -> replica.cancel(RunId.random(), "alice")).problem()
+                .status());
     }
 
     private void awaitEnd(RunId id) throws InterruptedException {

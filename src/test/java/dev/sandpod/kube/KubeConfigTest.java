@@ -104,6 +104,13 @@ class KubeConfigTest {
     }
 
     @Test
+    @DisplayName("extra annotations may not use Sandpod's own prefix, where a kept pod holds its run's state")
+    void reservedAnnotationIsRefused() {
+        assertRefused("sandpod.kubernetes.annotations must not use Sandpod's own prefix sandpod.dev/: sandpod.dev/key",
+                "annotations.sandpod~1dev/key", "x");
+    }
+
+    @Test
     @DisplayName("a negative pool size is refused")
     void negativePoolSizeIsRefused() {
         assertRefused("sandpod.kubernetes.pool-size must not be negative: -1", "pool-size", "-1");

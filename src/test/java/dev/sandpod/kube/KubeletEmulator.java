@@ -106,8 +106,10 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
     private final ConcurrentMap<String, SandboxProcess> processes = new ConcurrentHashMap<>();
     /** The bodies of the pod patches the API server received, in order. */
     private final List<byte[]> patches = new CopyOnWriteArrayList<>();
-    /** When each standby pod started, to the instant: its deadline counts from there, as a kubelet counts it. */
-    private final ConcurrentMap<String, Instant> standbyStarts = new ConcurrentHashMap<>();
+    /** When each pod started, to the instant: its deadline counts from there, as a kubelet counts it. */
+    private final ConcurrentMap<String, Instant> starts = new ConcurrentHashMap<>();
+    /** Pods whose process a lowered deadline killed: they end as DeadlineExceeded, as the kubelet ends them. */
+    private final java.util.Set<String> cut = ConcurrentHashMap.newKeySet();
     private final CountDownLatch held = new CountDownLatch(1);
     private volatile Mode mode = Mode.REAL;
     /** The node's images, each as the interpreter of this host that plays its python3; any other fails to pull. */
@@ -243,7 +245,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
             } else {
                 try (PodVolumes volumes = PodVolumes.lay(client, pod)) {
                     // the runner's stdout goes out on channel 1 as it is written, as a kubelet's attach streams it
-                    outcome = execute(pod, standbyStarts.get(podName).plusSeconds(pod.getSpec().getActiveDeadlineSeconds()),
+                    outcome = execute(pod, starts.get(podName).plusSeconds(pod.getSpec().getActiveDeadlineSeconds()),
                             jobLine, volumes, bytes -> sendStdout(socket, bytes));
                 }
             }
@@ -276,12 +278,34 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         }
     }
 
+    /** A live pod's deadline lowered (a cancel sets 1 s) ends its process once start plus the new deadline passes. */
     @Override
     public void onUpdate(Pod oldPod, Pod newPod) {
+        String name = newPod.getMetadata().getName();
+        Long was = oldPod.getSpec().getActiveDeadlineSeconds();
+        Long now = newPod.getSpec().getActiveDeadlineSeconds();
+        Instant started = starts.get(name);
+        if (was == null || now == null || now >= was || started == null) {
+            return;
+        }
+        node.execute(() -> {
+            try {
+                Thread.sleep(Math.max(0, Instant.now().until(started.plusSeconds(now), ChronoUnit.MILLIS)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            SandboxProcess process = processes.get(name);
+            if (process != null) {
+                cut.add(name);
+                process.kill();
+            }
+        });
     }
 
     @Override
     public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+        starts.remove(pod.getMetadata().getName());
         Optional.ofNullable(processes.remove(pod.getMetadata().getName())).ifPresent(SandboxProcess::kill);
     }
 
@@ -302,7 +326,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
         try {
             if (Labels.STANDBY.equals(pod.getMetadata().getLabels().get(Labels.STATE))
                     && (mode == Mode.REAL || mode == Mode.INSTANT)) {
-                standbyStarts.put(name, Instant.now()); // its runner waits for an attach (see serveAttached)
+                starts.put(name, Instant.now()); // its runner waits for an attach (see serveAttached)
                 setStatus(pod, running());
                 return;
             }
@@ -354,7 +378,9 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
 
     private void runForReal(Pod pod) throws IOException, InterruptedException {
         // like a kubelet, count the deadline from the start time it holds, not the one serialized to whole seconds
-        Instant deadline = Instant.now().plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
+        Instant started = Instant.now();
+        starts.put(pod.getMetadata().getName(), started);
+        Instant deadline = started.plusSeconds(pod.getSpec().getActiveDeadlineSeconds());
         PodVolumes volumes;
         try {
             volumes = PodVolumes.lay(client, pod);
@@ -393,7 +419,7 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
             Process process = sandbox.process();
             CompletableFuture<byte[]> log = CompletableFuture.supplyAsync(() -> readAll(process, live), node);
             long untilDeadline = Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS));
-            boolean exited = process.waitFor(untilDeadline, TimeUnit.MILLISECONDS);
+            boolean exited = process.waitFor(untilDeadline, TimeUnit.MILLISECONDS) && !cut.remove(name);
             if (!exited) {
                 sandbox.kill();
             }
@@ -449,8 +475,14 @@ final class KubeletEmulator implements ResourceEventHandler<Pod>, AutoCloseable 
                 limits.path("outFiles").asInt(), limits.path("outFilesBytes").asLong(), job.path("stream").asBoolean());
         byte[] bytes = log.getBytes(StandardCharsets.UTF_8);
         String served = bytes.length <= limitBytes ? log : new String(bytes, 0, limitBytes, StandardCharsets.UTF_8);
-        server.expect().get().withPath(LOG_PATH.formatted(namespace, pod.getMetadata().getName(), limitBytes))
-                .andReturn(200, served).once();
+        var expectation = server.expect().get()
+                .withPath(LOG_PATH.formatted(namespace, pod.getMetadata().getName(), limitBytes)).andReturn(200, served);
+        // a kept pod's log stays readable, to every replica, until it is deleted
+        if (Labels.kept(pod)) {
+            expectation.always();
+        } else {
+            expectation.once();
+        }
     }
 
     /**

@@ -1,12 +1,14 @@
 package dev.sandpod.kube;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandpod.run.JobCodec;
 import dev.sandpod.run.JobTooLargeException;
+import dev.sandpod.run.Kept;
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
@@ -42,6 +44,25 @@ class PodSpecsTest {
         assertEquals(MockCluster.runtimes().image("python-scientific"),
                 image(specs.podFor(request.withRuntime("python-scientific"), RunId.random(), 100000)));
         assertEquals(MockCluster.config().image(), image(specs.standbyFor(DEFAULTS, RunId.random(), 100000)));
+    }
+
+    @Test
+    @DisplayName("an asynchronous run's pod is labelled kept and annotated with its key, TTL and shape; a blocking one is not")
+    void asynchronousRunsPodIsKept() {
+        RunRequest blocking = RunRequest.of("print(1)", "", DEFAULTS);
+        Pod plain = SPECS.podFor(blocking, RunId.random(), 100000);
+        assertFalse(plain.getMetadata().getLabels().containsKey(Labels.KEPT));
+        assertTrue(plain.getMetadata().getAnnotations().keySet().stream().noneMatch(key -> key.startsWith("sandpod.dev/")));
+
+        RunRequest async = blocking.withKept(new Kept("alice", Duration.ofMinutes(10)));
+        Pod kept = SPECS.podFor(async, RunId.random(), 100000);
+        assertEquals(Labels.KEPT_VALUE, kept.getMetadata().getLabels().get(Labels.KEPT));
+        Map<String, String> annotations = kept.getMetadata().getAnnotations();
+        assertEquals("alice", annotations.get(KeptAnnotations.KEY));
+        assertEquals("600", annotations.get(KeptAnnotations.TTL_SECONDS));
+        assertEquals(RunShape.of(async, true), RunShape.from(annotations), "an asynchronous run streams");
+        assertFalse(SPECS.podFor(blocking.withKept(new Kept(null, Duration.ofMinutes(10))), RunId.random(), 100000)
+                .getMetadata().getAnnotations().containsKey(KeptAnnotations.KEY), "no key, no key annotation");
     }
 
     private static String image(Pod pod) {

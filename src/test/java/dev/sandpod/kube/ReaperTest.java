@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.sandpod.run.Kept;
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.RunId;
 import dev.sandpod.run.RunRequest;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReaperTest {
     private static final RunRequest HELLO = RunRequest.of("print(1)", "", new Limits(2000, 2000, 128, 65536, 16 << 20, 64));
     private static final String DEAD_REPLICA = "replica-dead";
+    private static final Duration KEPT_TTL = Duration.ofHours(1);
 
     private MockCluster cluster;
 
@@ -105,11 +107,64 @@ class ReaperTest {
         assertEquals(List.of(), cluster.pods());
     }
 
+    @Test
+    @DisplayName("a kept pod of an asynchronous run is reaped once its expiry passes, long after its deadline, not before")
+    void keptPodsAreReapedAtTheirExpiry() throws Exception {
+        Instant longAgo = Instant.now().minus(Duration.ofMinutes(10));
+        String expired = createKeptPod(DEAD_REPLICA, longAgo, Instant.now().minusSeconds(1));
+        String readable = createKeptPod(DEAD_REPLICA, longAgo, Instant.now().plus(Duration.ofMinutes(30)));
+        String unmarked = createKeptPod(DEAD_REPLICA, longAgo, null);
+        try (KubernetesExecutor executor = cluster.executor(MockCluster.config())) {
+            Await.until("the expired kept pod is reaped", Duration.ofSeconds(30), () -> !podNames().contains(expired));
+            assertEquals(Set.of(readable, unmarked), podNames());
+        }
+    }
+
+    @Test
+    @DisplayName("a kept pod whose replica died before its end expires at its deadline plus the margin plus its TTL")
+    void unmarkedKeptPodExpiresAtItsLatestEndPlusTtl() throws Exception {
+        Instant start = Instant.now().minus(Duration.ofMinutes(10));
+        String name = createKeptPod(DEAD_REPLICA, start, null);
+        Pod pod = cluster.pods().stream().filter(p -> p.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+        try (KubernetesClient client = cluster.client(MockCluster.EXECUTOR_AGENT);
+             RunWatcher watcher = new RunWatcher(client, MockCluster.NAMESPACE)) {
+            Reaper reaper = new Reaper(new ApiCalls(client), MockCluster.config(Map.of("reap-interval-seconds", "3600")),
+                    watcher);
+            Instant latestEnd = start.plusSeconds(3 + 30); // its deadline of 3 s, and the margin
+            assertFalse(reaper.expired(pod, latestEnd.plus(KEPT_TTL)));
+            assertTrue(reaper.expired(pod, latestEnd.plus(KEPT_TTL).plusSeconds(1)));
+        }
+    }
+
+    @Test
+    @DisplayName("on shutdown a replica deletes its own pods but its kept ones, whose results outlive it")
+    void closeLeavesKeptPods() throws Exception {
+        String own = createPod(MockCluster.REPLICA, Instant.now());
+        String kept = createKeptPod(MockCluster.REPLICA, Instant.now(), null);
+        KubernetesExecutor executor = cluster.executor(MockCluster.config());
+        Await.ready(executor);
+        executor.close();
+        assertEquals(Set.of(kept), podNames());
+        assertFalse(podNames().contains(own));
+    }
+
     /** A sandbox pod as another replica would have left it; {@code startTime} null means it never started. */
     private String createPod(String replica, Instant startTime) {
+        return createPod(replica, HELLO, startTime, null);
+    }
+
+    /** The pod of an asynchronous run, whose end set its expiry unless {@code expires} is null. */
+    private String createKeptPod(String replica, Instant startTime, Instant expires) {
+        return createPod(replica, HELLO.withKept(new Kept("alice", KEPT_TTL)), startTime, expires);
+    }
+
+    private String createPod(String replica, RunRequest request, Instant startTime, Instant expires) {
         RunId id = RunId.random();
-        Pod pod = new PodSpecs(MockCluster.config().withReplica(replica)).podFor(HELLO, id, 100_000);
+        Pod pod = new PodSpecs(MockCluster.config().withReplica(replica)).podFor(request, id, 100_000);
         PodBuilder builder = new PodBuilder(pod);
+        if (expires != null) {
+            builder.editMetadata().addToAnnotations(KeptAnnotations.EXPIRES, expires.toString()).endMetadata();
+        }
         if (startTime != null) {
             builder.withNewStatus().withPhase("Running").withStartTime(startTime.toString()).endStatus();
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandpod.run.JobTooLargeException;
+import dev.sandpod.run.Kept;
 import dev.sandpod.run.Limits;
 import dev.sandpod.run.OutputFile;
 import dev.sandpod.run.RunId;
@@ -94,6 +95,29 @@ class WarmPoolTest {
         assertEquals(List.of("PATCH " + PODS + "/" + standby,
                 "GET " + PODS + "/" + standby + "/attach?container=sandbox&stdin=true&stdout=true",
                 "DELETE " + PODS + "/" + standby), forThePod);
+    }
+
+    @Test
+    @DisplayName("an asynchronous warm run's claimed pod is kept, labelled and annotated as a cold one, its end marked")
+    void asynchronousWarmRunKeepsItsPod() throws Exception {
+        startPool(1);
+        String standby = cluster.pods().getFirst().getMetadata().getName();
+        RunId id = RunId.random();
+        RunRequest request = RunRequest.of("print(input().upper())", "warm", DEFAULTS)
+                .withKept(new Kept("alice", Duration.ofMinutes(5)));
+        RunResult result = executor.run(request, id);
+        assertEquals(Status.OK, result.status(), result::detail);
+        Pod kept = cluster.pods().stream().filter(pod -> pod.getMetadata().getName().equals(standby)).findFirst()
+                .orElseThrow(() -> new AssertionError("the claimed pod of an asynchronous run was deleted"));
+        assertEquals(Labels.KEPT_VALUE, kept.getMetadata().getLabels().get(Labels.KEPT));
+        assertEquals(id.value(), kept.getMetadata().getLabels().get(Labels.RUN));
+        Map<String, String> annotations = kept.getMetadata().getAnnotations();
+        assertEquals("alice", annotations.get(KeptAnnotations.KEY));
+        assertEquals("300", annotations.get(KeptAnnotations.TTL_SECONDS));
+        assertEquals(RunShape.of(request, true), RunShape.from(annotations), "an asynchronous run streams");
+        assertTrue(annotations.containsKey(KeptAnnotations.EXPIRES), "the end set no expiry");
+        assertEquals(Optional.of(result), StoredResult.read(annotations.get(KeptAnnotations.RESULT), id, "kubernetes"));
+        cluster.admin.pods().inNamespace(MockCluster.NAMESPACE).withName(standby).delete(); // kept past close otherwise
     }
 
     @Test
