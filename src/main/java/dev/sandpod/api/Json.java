@@ -100,7 +100,7 @@ final class Json {
         }
         if (result.verdict() != null) {
             body.put("verdict", result.verdict());
-            body.put("tests", tests(result.tests()));
+            body.put("tests", result.tests().stream().map(TestOutcome::fields).toList());
         }
         return body;
     }
@@ -133,19 +133,6 @@ final class Json {
             body.put("size", file.size());
             body.put("mimeType", file.mimeType());
             body.put("content", file.contentBase64());
-            return body;
-        }).toList();
-    }
-
-    private static List<Map<String, Object>> tests(List<TestOutcome> tests) {
-        return tests.stream().map(test -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("index", test.index());
-            body.put("verdict", test.verdict());
-            body.put("status", test.status().wireName());
-            body.put("stdout", test.stdout());
-            body.put("stderr", test.stderr());
-            body.put("timeMs", test.timeMs());
             return body;
         }).toList();
     }

@@ -43,7 +43,7 @@ final class StoredResult {
         envelope.put("memoryKb", result.memoryKb());
         envelope.put("detail", result.detail());
         envelope.put("verdict", result.verdict());
-        envelope.put("tests", tests(result.tests()));
+        envelope.put("tests", result.tests().stream().map(TestOutcome::fields).toList());
         envelope.put("files", files(result.files()));
         envelope.put("filesTruncated", result.filesTruncated());
         try {
@@ -59,18 +59,6 @@ final class StoredResult {
         return Envelope.parse(Envelope.PREFIX + json, id, backend);
     }
 
-    private static List<Map<String, Object>> tests(List<TestOutcome> tests) {
-        return tests.stream().map(test -> {
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("index", test.index());
-            entry.put("verdict", test.verdict());
-            entry.put("status", test.status().wireName());
-            entry.put("stdout", test.stdout());
-            entry.put("stderr", test.stderr());
-            entry.put("timeMs", test.timeMs());
-            return entry;
-        }).toList();
-    }
 
     private static List<Map<String, Object>> files(List<OutputFile> files) {
         return files.stream().map(file -> {
