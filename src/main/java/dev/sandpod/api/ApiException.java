@@ -56,6 +56,11 @@ class ApiException extends RuntimeException {
                 Map.of("WWW-Authenticate", "Bearer realm=\"sandpod\""));
     }
 
+    /** A part of the service that this request needs cannot serve it; {@code retryAfter} may be null. */
+    static ApiException unavailable(String detail, Duration retryAfter) {
+        return new ApiException(Problem.of("unavailable", "Service unavailable", 503, detail), retryAfter);
+    }
+
     static ApiException saturated(String detail, Duration retryAfter) {
         return new ApiException(Problem.of("unavailable", "Service unavailable", 503, detail), retryAfter);
     }

@@ -13,14 +13,15 @@ import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpStatelessServerHandler;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpStatelessServerTransport;
@@ -41,8 +42,7 @@ import reactor.core.publisher.Mono;
  * no Origin; a browser always does, and it is refused unless its origin is listed in {@code sandpod.mcp.allowed-origins}.
  * Comparing the Origin with the Host header would not do: after a rebinding both name the attacker's host.
  */
-final class HelidonMcpTransport implements McpStatelessServerTransport, HttpService {
-    static final String PATH = "/mcp";
+final class HelidonMcpTransport implements McpStatelessServerTransport {
     /** Where a tool finds the HTTP request that called it, for admission to key its rate limit as on REST. */
     static final String HTTP_REQUEST = "sandpod.http-request";
     private static final HeaderName PROTOCOL_VERSION = HeaderNames.create("MCP-Protocol-Version");
@@ -59,6 +59,25 @@ final class HelidonMcpTransport implements McpStatelessServerTransport, HttpServ
         this.allowedOrigins = Set.copyOf(allowedOrigins);
     }
 
+    /** A transport with its stateless server built, serving the one tool {@code run_python}. */
+    static HelidonMcpTransport serving(RunPythonTool tool, Set<String> origins) {
+        McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
+        HelidonMcpTransport transport = new HelidonMcpTransport(mapper, origins);
+        // building the server hands its handler to the transport, which is all that a request needs of it
+        McpServer.sync(transport)
+                .serverInfo("sandpod", "0.1.0")
+                .jsonMapper(mapper)
+                // a tool blocks for its whole run: on Helidon's virtual thread, not on Reactor's bounded pool, which
+                // would cap runs at ten per core and queue the rest out of admission's sight
+                .immediateExecution(true)
+                // the parser is the one judge of arguments, so that a refusal reads as on POST /v1/runs
+                .validateToolInputs(false)
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .tools(tool.specification())
+                .build();
+        return transport;
+    }
+
     @Override
     public void setMcpHandler(McpStatelessServerHandler handler) {
         this.handler = handler;
@@ -70,14 +89,8 @@ final class HelidonMcpTransport implements McpStatelessServerTransport, HttpServ
         return Mono.empty();
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.post(PATH, this::post)
-                .get(PATH, HelidonMcpTransport::noStream)
-                .delete(PATH, HelidonMcpTransport::noStream);
-    }
-
-    private void post(ServerRequest req, ServerResponse res) throws IOException {
+    /** Answers one {@code POST /mcp}: its message handed to the server, or the reason it was not. */
+    void post(ServerRequest req, ServerResponse res) throws IOException {
         McpSchema.JSONRPCMessage message;
         try {
             message = read(req);
@@ -162,14 +175,6 @@ final class HelidonMcpTransport implements McpStatelessServerTransport, HttpServ
             throw new Refusal(400, INVALID_REQUEST, "MCP-Protocol-Version " + Shown.text(version.get())
                     + " is not one this server speaks: " + protocolVersions());
         }
-    }
-
-    private static void noStream(ServerRequest req, ServerResponse res) {
-        // the spec lets a server without server-to-client messages answer GET with 405; DELETE ends a session, and
-        // a stateless server has none
-        res.status(Status.METHOD_NOT_ALLOWED_405);
-        res.header(HeaderNames.ALLOW, "POST");
-        res.send();
     }
 
     private static void refuse(ServerResponse res, Refusal refusal) {

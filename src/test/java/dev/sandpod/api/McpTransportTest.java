@@ -251,6 +251,6 @@ class McpTransportTest {
     }
 
     private static URI uri() {
-        return URI.create("http://127.0.0.1:" + server.port() + HelidonMcpTransport.PATH);
+        return URI.create("http://127.0.0.1:" + server.port() + McpService.PATH);
     }
 }
