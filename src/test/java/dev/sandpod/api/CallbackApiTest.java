@@ -1,40 +1,30 @@
 package dev.sandpod.api;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import io.helidon.webserver.WebServer;
 
+import dev.sandpod.CallbackReceiver;
+import dev.sandpod.CallbackReceiver.Delivery;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.Status;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Callbacks of asynchronous runs, to a real HTTP receiver on loopback, which the test's config allowlists. */
@@ -47,33 +37,18 @@ class CallbackApiTest {
     private final RecordingExecutor executor = new RecordingExecutor();
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<WebServer> servers = new ArrayList<>();
-    private final BlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
-    private final AtomicInteger failuresLeft = new AtomicInteger();
-    private HttpServer receiver;
-
-    /** What one attempt brought: its headers of interest and its body. */
-    private record Delivery(String timestamp, String signature, byte[] body) {
-    }
+    private CallbackReceiver receiver;
 
     @BeforeEach
     void start() throws IOException {
         executor.answering(request -> new RunResult("run-0000000000000000", Status.OK, 0, null, "1\n", "", "1\n", false,
                 5, 7, 1000, "recording", null, List.of(), null, List.of(), false));
-        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        receiver.createContext("/hook", exchange -> {
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            int status = failuresLeft.getAndDecrement() > 0 ? 500 : 200; // before the test can see the delivery
-            deliveries.add(new Delivery(exchange.getRequestHeaders().getFirst("Sandpod-Timestamp"),
-                    exchange.getRequestHeaders().getFirst("Sandpod-Signature"), body));
-            exchange.sendResponseHeaders(status, -1);
-            exchange.close();
-        });
-        receiver.start();
+        receiver = new CallbackReceiver();
     }
 
     @AfterEach
     void stop() {
-        receiver.stop(0);
+        receiver.close();
         servers.forEach(WebServer::stop);
         http.close();
     }
@@ -91,8 +66,7 @@ class CallbackApiTest {
         assertEquals("ok", delivered.get("status").asText());
         assertEquals("1\n", delivered.get("stdout").asText());
         assertTrue(delivery.timestamp().matches("\\d{10,}"), delivery.timestamp());
-        assertEquals("sha256=" + hmac(delivery.timestamp() + "." + new String(delivery.body(), StandardCharsets.UTF_8)),
-                delivery.signature());
+        assertTrue(delivery.signedWith(SECRET), delivery.signature());
         String id = MAPPER.readTree(accepted.body()).get("id").asText();
         assertEquals(MAPPER.readTree(get(base, "/v1/runs/" + id).body()), delivered, "the body is the run's end");
     }
@@ -100,7 +74,7 @@ class CallbackApiTest {
     @Test
     @DisplayName("a receiver answering 500 twice, then 200, gets three attempts")
     void retriesServerErrors() throws Exception {
-        failuresLeft.set(2);
+        receiver.failNext(2);
         URI base = start(CALLBACKS_ON);
         submit(base, hook());
 
@@ -108,8 +82,8 @@ class CallbackApiTest {
         next();
         next();
 
-        assertEquals(0, deliveries.size());
-        assertTrue(failuresLeft.get() < 0, "the third attempt got its 200");
+        assertEquals(0, receiver.waiting());
+        assertTrue(receiver.failedAll(), "the third attempt got its 200");
     }
 
     @Test
@@ -147,19 +121,11 @@ class CallbackApiTest {
     }
 
     private Delivery next() throws InterruptedException {
-        Delivery delivery = deliveries.poll(20, TimeUnit.SECONDS);
-        assertNotNull(delivery, "no callback arrived");
-        return delivery;
-    }
-
-    private static String hmac(String signed) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
+        return receiver.next(Duration.ofSeconds(20));
     }
 
     private String hook() {
-        return "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+        return receiver.url();
     }
 
     private HttpResponse<String> submit(URI base, String callbackUrl) throws Exception {

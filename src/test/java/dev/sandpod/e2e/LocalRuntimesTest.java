@@ -4,13 +4,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.MessageDigest;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
 
+import dev.sandpod.Plots;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,27 +62,7 @@ class LocalRuntimesTest {
     @Test
     @DisplayName("a matplotlib PNG saved with the Agg backend under ./out/ comes back in files, the bytes it wrote")
     void scientificRunReturnsAPlot() throws Exception {
-        Service.Answer answer = scientific("""
-                import hashlib, os
-                import matplotlib
-                matplotlib.use("Agg")
-                import matplotlib.pyplot as plt
-                plt.plot([0, 1, 2], [2, 0, 1])
-                os.makedirs("out", exist_ok=True)
-                plt.savefig("out/plot.png")
-                print(hashlib.sha256(open("out/plot.png", "rb").read()).hexdigest())
-                """);
-        assertEquals("ok", answer.text("status"), answer.body().toString());
-        JsonNode files = answer.body().get("files");
-        assertEquals(1, files.size(), files.toString());
-        assertEquals("plot.png", files.get(0).get("path").asText());
-        assertEquals("image/png", files.get(0).get("mimeType").asText());
-        byte[] png = Base64.getDecoder().decode(files.get(0).get("content").asText());
-        assertEquals(png.length, files.get(0).get("size").asInt());
-        assertTrue(png.length > 1000 && png[0] == (byte) 0x89 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
-        assertEquals(answer.text("stdout").strip(), HexFormat.of().formatHex(
-                MessageDigest.getInstance("SHA-256").digest(png)));
-        assertFalse(answer.body().get("filesTruncated").asBoolean());
+        Plots.assertReturnsThePlot(scientific(Plots.MATPLOTLIB_PNG).body());
     }
 
     @Test

@@ -13,11 +13,23 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * and stopped after its last. Register it with {@code @RegisterExtension static final LocalService SERVICE}.
  */
 final class LocalService implements BeforeAllCallback, AfterAllCallback {
+    private final Map<String, String> env;
     private Service service;
+
+    LocalService() {
+        this(Map.of());
+    }
+
+    /** @param env environment variables on top of the local backend's */
+    LocalService(Map<String, String> env) {
+        this.env = env;
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        service = Service.start(Map.of("SANDPOD_BACKEND", "local"), TestServers::backend);
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("SANDPOD_BACKEND", "local");
+        service = Service.start(all, TestServers::backend);
     }
 
     @Override
