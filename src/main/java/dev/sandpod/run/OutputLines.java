@@ -48,6 +48,9 @@ public final class OutputLines {
      * passed on: a stream cut short has delivered the first ones, and the copy holds them all.
      */
     public void replay(byte[] stdout) {
+        if (!streaming()) {
+            return; // nobody reads the chunks: a blocking run's log is not parsed twice
+        }
         int seen = passedOn();
         int[] index = {0};
         new OutputLines(chunk -> {
