@@ -74,9 +74,9 @@ final class RunService implements HttpService {
     private void streamRun(ServerRequest req, ServerResponse res, RunRequest request) throws Exception {
         StreamedRun run = StreamedRun.start(gate, Caller.keyId(req), request,
                 result -> AccessLog.noteRunStatus(req, result.status()));
-        run.awaitStart();
         boolean delivered = false;
         try {
+            run.awaitStart(); // a refusal, or this thread stopped while the run waits in the queue, cancels it too
             delivered = EventStream.send(run.events(), 0, res);
         } finally {
             if (!delivered) {

@@ -25,6 +25,7 @@ import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 import io.helidon.webserver.WebServer;
 
+import dev.sandpod.EventStreamClient;
 import dev.sandpod.run.RunResult;
 import dev.sandpod.run.Status;
 
@@ -212,6 +213,10 @@ class AccessControlTest {
         assertEquals(429, refused.statusCode(), refused.body());
         assertEquals("1", refused.headers().firstValue("Retry-After").orElseThrow());
         assertTrue(json(refused).get("detail").asText().contains("1 runs in flight"), refused.body());
+        EventStreamClient.Streamed streamRefused = new EventStreamClient(base.toString().replaceAll("/$", ""))
+                .post("/v1/runs", Map.of("code", "print(1)"), Map.of("X-API-Key", ALICE));
+        assertEquals(429, streamRefused.status(), "a streamed run is refused as a blocking one: " + streamRefused.body());
+        assertTrue(streamRefused.contentType().startsWith("application/problem+json"), streamRefused.contentType());
         CompletableFuture<HttpResponse<String>> bob = http.sendAsync(request(base, "/v1/runs", Map.of("X-API-Key", BOB)),
                 HttpResponse.BodyHandlers.ofString());
         while (executor.received.size() < 2 && System.nanoTime() < until) {
