@@ -129,12 +129,12 @@ final class AsyncRuns {
             while (nanoClock.getAsLong() < until) {
                 Thread.sleep(POLL);
                 Optional<KeptRun> now = kept.find(id, keyId);
-                if (now.isEmpty() || now.get().result() != null) {
-                    if (now.isPresent()) {
-                        endFromPod(events, now.get());
-                    } else {
-                        events.end(Json.result(RunResult.killed(id, gate.backend(), "its pod is gone", 0)));
-                    }
+                if (now.isEmpty()) {
+                    events.end(Json.result(RunResult.killed(id, gate.backend(), "its pod is gone", 0)));
+                    return;
+                }
+                if (now.get().result() != null) {
+                    endFromPod(events, now.get());
                     return;
                 }
             }

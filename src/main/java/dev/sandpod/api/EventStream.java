@@ -3,6 +3,7 @@ package dev.sandpod.api;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 import io.helidon.http.HeaderName;
@@ -29,7 +30,7 @@ final class EventStream {
     /** Whether the client asked for events: {@code text/event-stream} among its accepted types. */
     static boolean wanted(ServerRequest req) {
         return req.headers().all(HeaderNames.ACCEPT, List::of).stream()
-                .flatMap(value -> List.of(value.split(",")).stream())
+                .flatMap(value -> Arrays.stream(value.split(",")))
                 .map(type -> type.split(";", 2)[0].strip())
                 .anyMatch(MEDIA_TYPE::equalsIgnoreCase);
     }
